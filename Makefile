@@ -1,0 +1,85 @@
+# Quick start: `make demo` serves the portal on http://127.0.0.1:5000 and
+# `make test` runs every test. Both install what is missing first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CKAN := $(BIN)/ckan
+PIP := $(BIN)/pip
+CONSTRAINTS := requirements/constraints.txt
+DEMO_INI := demo/ckan.ini
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PLUGINS_WITH_TABLES := tjportal_search
+
+.PHONY: help install services test-db demo-db demo demo-data serve test i18n constraints wheel-check clean-venv
+
+help:
+	@echo "make demo   - install, set up and serve the demo portal on http://$(HOST):$(PORT)"
+	@echo "make test   - install, set up the test databases and run every test"
+	@echo "make i18n   - extract messages and compile the translation catalogues"
+
+# --- installation -----------------------------------------------------------
+
+$(BIN)/activate:
+	bash scripts/services.sh install
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/activate setup.py requirements/base.txt requirements/dev.txt $(CONSTRAINTS)
+	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/dev.txt
+	$(PIP) install -q -c $(CONSTRAINTS) --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+services:
+	bash scripts/services.sh start
+
+# --- test -------------------------------------------------------------------
+
+test-db: install services
+	bash scripts/services.sh databases test
+	$(CKAN) -c test.ini db init >/dev/null
+	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c test.ini db upgrade -p $$plugin >/dev/null; done
+
+test: test-db
+	$(BIN)/pytest
+
+# --- demo -------------------------------------------------------------------
+
+$(DEMO_INI): | install
+	bash scripts/demo-config.sh $(DEMO_INI) $(HOST) $(PORT)
+
+demo-db: install services $(DEMO_INI)
+	bash scripts/services.sh databases demo
+	$(CKAN) -c $(DEMO_INI) db init >/dev/null
+	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c $(DEMO_INI) db upgrade -p $$plugin >/dev/null; done
+
+demo-data: demo-db
+	$(CKAN) -c $(DEMO_INI) tjportal load-demo demo/tj-catalog
+	bash scripts/demo-admin.sh $(DEMO_INI)
+
+serve:
+	@echo "Serving the portal on http://$(HOST):$(PORT) (Ctrl-C stops it)"
+	$(CKAN) -c $(DEMO_INI) run --host $(HOST) --port $(PORT) --disable-reloader
+
+demo: demo-data serve
+
+# --- maintenance ------------------------------------------------------------
+
+i18n: install
+	$(BIN)/python setup.py -q extract_messages
+	$(BIN)/python setup.py -q update_catalog -l zh_Hans_CN
+	$(BIN)/python setup.py -q update_catalog -l en
+	$(BIN)/python setup.py -q compile_catalog
+
+constraints: install
+	( echo "# Every package version the portal is tested with, made by 'make constraints'."; \
+	  $(PIP) freeze --exclude-editable | grep -v -i '^ckanext-tjportal' ) > $(CONSTRAINTS)
+
+wheel-check: install
+	bash scripts/wheel-check.sh
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,5 @@
+"""Placeholder: replaced by the PostgreSQL connection shortly."""
+
+
+def install() -> None:
+    pass

@@ -1,0 +1,16 @@
+"""Fixtures shared by every test of the bundle."""
+from __future__ import annotations
+
+import pytest
+
+# Plugins whose tables come from their own alembic migrations, in the order
+# `ckan db upgrade -p NAME` must apply them.
+MIGRATED_PLUGINS = ["tjportal_search"]
+
+
+@pytest.fixture
+def clean_db(reset_db, migrate_db_for):
+    """Empty the database, then apply the migrations of our plugins."""
+    reset_db()
+    for plugin in MIGRATED_PLUGINS:
+        migrate_db_for(plugin)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Write the demo portal's ckan.ini with fresh random secrets.
+#   scripts/demo-config.sh PATH HOST PORT
+set -euo pipefail
+ini=$1
+host=${2:-127.0.0.1}
+port=${3:-5000}
+ckan=.venv/bin/ckan
+here=$(pwd)
+
+$ckan generate config "$ini" >/dev/null
+$ckan config-tool "$ini" \
+    "sqlalchemy.url=postgresql://ckan_default:pass@127.0.0.1/ckan_demo" \
+    "ckan.datastore.write_url=postgresql://datastore_write:pass@127.0.0.1/datastore_demo" \
+    "ckan.datastore.read_url=postgresql://datastore_default:pass@127.0.0.1/datastore_demo" \
+    "ckan.redis.url=redis://127.0.0.1:6379/0" \
+    "ckan.site_url=http://$host:$port" \
+    "ckan.site_id=tjportal-demo" \
+    "ckan.storage_path=$here/demo/storage" \
+    "ckan.plugins=tjportal tjportal_search scheming_datasets datastore datatables_view activity" \
+    "ckan.views.default_views=datatables_view" \
+    "ckan.locale_default=zh_Hans_CN" \
+    "ckan.locales_offered=zh_Hans_CN en" \
+    "ckan.auth.create_unowned_dataset=false" \
+    "ckan.auth.create_user_via_web=true" \
+    "ckan.site_title=天津市信息资源统一开放平台" >/dev/null
+mkdir -p demo/storage
+echo "Wrote $ini"
