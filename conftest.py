@@ -9,8 +9,12 @@ MIGRATED_PLUGINS = ["tjportal_search"]
 
 
 @pytest.fixture
-def clean_db(reset_db, migrate_db_for):
-    """Empty the database, then apply the migrations of our plugins."""
+def clean_db(with_plugins, reset_db, migrate_db_for):
+    """Empty the database, then apply the migrations of our plugins.
+
+    The plugins are loaded first because ``migrate_db_for`` only finds the
+    migrations of a loaded plugin.
+    """
     reset_db()
     for plugin in MIGRATED_PLUGINS:
         migrate_db_for(plugin)

@@ -18,6 +18,8 @@ def upgrade():
     #           tokens for text fields. Filters and facets read it.
     #   stored: the document as CKAN sent it, returned in search results.
     #   words:  weighted full-text vector (title A, tags B, notes C, rest D).
+    #   seq:    order of indexing, the tie-break Solr applies to equal sort keys.
+    op.execute("CREATE SEQUENCE IF NOT EXISTS tjportal_search_document_seq")
     op.execute(
         """
         CREATE TABLE IF NOT EXISTS tjportal_search_document (
@@ -32,8 +34,22 @@ def upgrade():
             fields jsonb NOT NULL,
             stored jsonb NOT NULL,
             words tsvector NOT NULL,
+            seq bigint NOT NULL DEFAULT nextval('tjportal_search_document_seq'),
             indexed_at timestamptz NOT NULL DEFAULT now()
         )
+        """
+    )
+    # Parses a stored date for range queries; NULL when it is not a date.
+    op.execute(
+        """
+        CREATE OR REPLACE FUNCTION _tjportal_search_timestamp(value text)
+        RETURNS timestamptz LANGUAGE plpgsql IMMUTABLE AS $$
+        BEGIN
+            RETURN value::timestamptz;
+        EXCEPTION WHEN others THEN
+            RETURN NULL;
+        END
+        $$
         """
     )
     op.execute(
@@ -60,3 +76,5 @@ def upgrade():
 
 def downgrade():
     op.execute("DROP TABLE IF EXISTS tjportal_search_document")
+    op.execute("DROP SEQUENCE IF EXISTS tjportal_search_document_seq")
+    op.execute("DROP FUNCTION IF EXISTS _tjportal_search_timestamp(text)")

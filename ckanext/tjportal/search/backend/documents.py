@@ -1,0 +1,157 @@
+"""Turn CKAN's search index documents into rows of ``tjportal_search_document``."""
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any, Optional
+
+from dateutil import parser as date_parser
+
+from . import text
+from .lucene import is_text_field
+
+# Fields CKAN stores as JSON strings for display; they are never searched.
+STORED_ONLY_FIELDS = frozenset({"data_dict", "validated_data_dict"})
+
+# Weights of the catch-all full-text vector: A ranks highest.
+WEIGHT_A_FIELDS = ("title",)
+WEIGHT_B_FIELDS = ("tags",)
+WEIGHT_C_FIELDS = ("notes",)
+# Everything else Solr copies into its catch-all ``text`` field.
+WEIGHT_D_FIELDS = (
+    "name", "groups", "organization", "license", "res_name", "res_description",
+    "maintainer", "author", "url", "ckan_url", "download_url", "res_url", "text",
+)
+WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
+
+
+def as_strings(value: Any) -> list[str]:
+    """Return the string forms of a field value, as Solr would index them."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        result: list[str] = []
+        for item in value:
+            result.extend(as_strings(item))
+        return result
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, dict):
+        return [json.dumps(value, ensure_ascii=False, sort_keys=True)]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return [value.isoformat()]
+    return [str(value)]
+
+
+def _timestamp(value: Any) -> Optional[datetime.datetime]:
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = date_parser.isoparse(str(value))
+        except (ValueError, OverflowError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed
+
+
+def _weighted_values(doc: dict[str, Any]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
+    for key, value in doc.items():
+        if key in WEIGHT_A_FIELDS:
+            weight = "A"
+        elif key in WEIGHT_B_FIELDS:
+            weight = "B"
+        elif key in WEIGHT_C_FIELDS:
+            weight = "C"
+        elif key in WEIGHT_D_FIELDS or key.startswith(WEIGHT_D_PREFIXES):
+            weight = "D"
+        else:
+            continue
+        groups[weight].extend(as_strings(value))
+    return groups
+
+
+def document_row(doc: dict[str, Any]) -> dict[str, Any]:
+    """Build the column values of one search document.
+
+    Raises ValueError when the document has no ``index_id``, ``id`` or
+    ``site_id``, which every CKAN index document carries.
+    """
+    for required in ("index_id", "id", "site_id"):
+        if not doc.get(required):
+            raise ValueError("search document without %r" % required)
+
+    fields: dict[str, list[str]] = {}
+    for key, value in doc.items():
+        if key in STORED_ONLY_FIELDS or key == "text":
+            continue
+        values = as_strings(value)
+        if not values:
+            continue
+        fields[key] = text.field_tokens(values) if is_text_field(key) else values
+
+    cjk_literals: list[str] = []
+    latin: dict[str, str] = {}
+    position = 1
+    for weight, values in _weighted_values(doc).items():
+        analyzed = text.analyze_for_index(values, start_position=position)
+        position = analyzed.next_position
+        literal = analyzed.tsvector_literal(weight)
+        if literal:
+            cjk_literals.append(literal)
+        latin[weight] = analyzed.latin
+
+    labels = as_strings(doc.get("permission_labels"))
+    title = doc.get("title_string") or doc.get("title")
+    return {
+        "index_id": str(doc["index_id"]),
+        "id": str(doc["id"]),
+        "site_id": str(doc["site_id"]),
+        "name": doc.get("name"),
+        "title_sort": str(title) if title is not None else None,
+        "metadata_modified": _timestamp(doc.get("metadata_modified")),
+        "metadata_created": _timestamp(doc.get("metadata_created")),
+        "permission_labels": labels,
+        "fields": json.dumps(fields, ensure_ascii=False),
+        "stored": json.dumps(doc, ensure_ascii=False, default=str),
+        "cjk_words": " ".join(cjk_literals),
+        "latin_a": latin["A"],
+        "latin_b": latin["B"],
+        "latin_c": latin["C"],
+        "latin_d": latin["D"],
+    }
+
+
+UPSERT_SQL = """
+INSERT INTO tjportal_search_document (
+    index_id, id, site_id, name, title_sort, metadata_modified,
+    metadata_created, permission_labels, fields, stored, words, seq, indexed_at
+) VALUES (
+    %(index_id)s, %(id)s, %(site_id)s, %(name)s, %(title_sort)s,
+    %(metadata_modified)s, %(metadata_created)s, %(permission_labels)s,
+    %(fields)s::jsonb, %(stored)s::jsonb,
+    %(cjk_words)s::tsvector
+        || setweight(to_tsvector('english', %(latin_a)s), 'A')
+        || setweight(to_tsvector('english', %(latin_b)s), 'B')
+        || setweight(to_tsvector('english', %(latin_c)s), 'C')
+        || setweight(to_tsvector('english', %(latin_d)s), 'D'),
+    nextval('tjportal_search_document_seq'), now()
+)
+ON CONFLICT (index_id) DO UPDATE SET
+    id = EXCLUDED.id,
+    site_id = EXCLUDED.site_id,
+    name = EXCLUDED.name,
+    title_sort = EXCLUDED.title_sort,
+    metadata_modified = EXCLUDED.metadata_modified,
+    metadata_created = EXCLUDED.metadata_created,
+    permission_labels = EXCLUDED.permission_labels,
+    fields = EXCLUDED.fields,
+    stored = EXCLUDED.stored,
+    words = EXCLUDED.words,
+    seq = EXCLUDED.seq,
+    indexed_at = EXCLUDED.indexed_at
+"""

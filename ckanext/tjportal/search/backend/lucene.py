@@ -1,0 +1,471 @@
+"""Translate Solr query parameters (Lucene and DisMax syntax) into SQL.
+
+Queries are parsed with luqum into a tree and each node becomes a SQL
+condition over the ``tjportal_search_document`` table. Values always travel
+as bind parameters; field names are checked against a strict pattern and also
+passed as parameters, so no query text reaches the SQL string.
+
+Field semantics follow CKAN's Solr schema (``ckan/config/solr/schema.xml`` in
+CKAN 2.12): text fields are tokenised, ``*_date`` and the metadata timestamps
+are dates, and every other field is an exact, case-sensitive string.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from dateutil import parser as date_parser
+from luqum import tree
+from luqum.exceptions import ParseError
+from luqum.parser import parser as lucene_parser
+
+from ckan.lib.search.common import SearchQueryError
+
+from . import text
+
+# Tokenised fields of CKAN's Solr schema; ``text`` is the catch-all field.
+TEXT_FIELDS = frozenset({
+    "title", "notes", "author", "author_email", "maintainer",
+    "maintainer_email", "res_name", "res_description", "text", "urls",
+    "depends_on", "dependency_of", "derives_from", "has_derivation",
+    "links_to", "linked_from", "child_of", "parent_of",
+})
+TEXT_FIELD_PREFIXES = ("extras_", "res_extras_")
+# Fields stored in their own columns.
+DATE_COLUMNS = {
+    "metadata_modified": "metadata_modified",
+    "metadata_created": "metadata_created",
+}
+DATE_FIELD_SUFFIX = "_date"
+FIELD_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+_DATE_MATH = re.compile(
+    r"^NOW(?P<ops>(?:[+-]\d+(?:YEARS?|MONTHS?|DAYS?|HOURS?|MINUTES?|SECONDS?)"
+    r"|/(?:YEAR|MONTH|DAY|HOUR|MINUTE|SECOND))*)$"
+)
+_DATE_OP = re.compile(r"([+-])(\d+)([A-Z]+?)S?(?=[+-/]|$)|/([A-Z]+)")
+
+
+def is_text_field(name: str) -> bool:
+    return name in TEXT_FIELDS or name.startswith(TEXT_FIELD_PREFIXES)
+
+
+def is_date_field(name: str) -> bool:
+    return name in DATE_COLUMNS or name.endswith(DATE_FIELD_SUFFIX) or name == "indexed_ts"
+
+
+def check_field_name(name: str) -> str:
+    if not FIELD_NAME.match(name) or len(name) > 200:
+        raise SearchQueryError("Invalid field name in search query: %r" % name[:200])
+    return name
+
+
+@dataclass
+class Sql:
+    """A SQL condition with its bind parameters."""
+
+    text: str
+    params: list[Any] = field(default_factory=list)
+
+
+TRUE = Sql("TRUE")
+FALSE = Sql("FALSE")
+
+
+def _join(parts: list[Sql], operator: str) -> Sql:
+    if not parts:
+        return TRUE if operator == "AND" else FALSE
+    if len(parts) == 1:
+        return parts[0]
+    params: list[Any] = []
+    for part in parts:
+        params.extend(part.params)
+    return Sql("(" + (" %s " % operator).join(p.text for p in parts) + ")", params)
+
+
+def _not(part: Sql) -> Sql:
+    return Sql("NOT COALESCE(%s, FALSE)" % part.text, list(part.params))
+
+
+def unescape(value: str) -> str:
+    """Remove Lucene backslash escapes from a term."""
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def _like_pattern(value: str) -> str:
+    """Turn a Lucene wildcard term into a LIKE pattern."""
+    out: list[str] = []
+    index = 0
+    while index < len(value):
+        char = value[index]
+        if char == "\\" and index + 1 < len(value):
+            out.append(_like_escape(value[index + 1]))
+            index += 2
+            continue
+        if char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        else:
+            out.append(_like_escape(char))
+        index += 1
+    return "".join(out)
+
+
+def _like_escape(char: str) -> str:
+    return "\\" + char if char in "%_\\" else char
+
+
+def has_wildcard(value: str) -> bool:
+    return bool(re.search(r"(?<!\\)[*?]", value))
+
+
+def parse_date(value: str, now: Optional[datetime.datetime] = None) -> Optional[datetime.datetime]:
+    """Parse a Solr date or date-math value (``NOW-1DAY``, ``NOW/DAY``); ``*`` is None."""
+    value = value.strip()
+    if value == "*":
+        return None
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    match = _DATE_MATH.match(value)
+    if match:
+        result = now
+        for sign, amount, unit, round_unit in _DATE_OP.findall(match.group("ops")):
+            if round_unit:
+                result = _round_date(result, round_unit)
+            else:
+                result = _shift_date(result, int(amount) * (1 if sign == "+" else -1), unit)
+        return result
+    try:
+        parsed = date_parser.isoparse(value)
+    except (ValueError, OverflowError):
+        raise SearchQueryError("Invalid date in search query: %r" % value[:100])
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed
+
+
+def _shift_date(value: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
+    unit = unit.rstrip("S")
+    if unit == "YEAR":
+        return value.replace(year=value.year + amount)
+    if unit == "MONTH":
+        month = value.month - 1 + amount
+        return value.replace(year=value.year + month // 12, month=month % 12 + 1, day=min(value.day, 28))
+    seconds = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}.get(unit)
+    if seconds is None:
+        raise SearchQueryError("Invalid date unit in search query: %r" % unit)
+    return value + datetime.timedelta(seconds=seconds * amount)
+
+
+def _round_date(value: datetime.datetime, unit: str) -> datetime.datetime:
+    fields = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"]
+    if unit not in fields:
+        raise SearchQueryError("Invalid date unit in search query: %r" % unit)
+    keep = fields.index(unit)
+    replacements: dict[str, int] = {}
+    for index, name in enumerate(["month", "day", "hour", "minute", "second"], start=1):
+        if index > keep:
+            replacements[name] = 1 if name in ("month", "day") else 0
+    return value.replace(microsecond=0, **replacements)
+
+
+class TermMatcher:
+    """SQL conditions for single terms, by field type."""
+
+    def __init__(self) -> None:
+        # tsquery expressions of the positive full-text terms, used for ranking.
+        self.rank_terms: list[Sql] = []
+
+    # Full text over the catch-all ``text`` field (the weighted tsvector).
+
+    def full_text(self, term: str, phrase: bool, scoring: bool = True) -> Sql:
+        analyzed = text.analyze_term(term, phrase=phrase)
+        if analyzed.empty:
+            return TRUE
+        query = self._tsquery(analyzed)
+        if scoring:
+            self.rank_terms.append(query)
+        return Sql(
+            "(numnode(%s) = 0 OR words @@ %s)" % (query.text, query.text),
+            query.params + query.params,
+        )
+
+    @staticmethod
+    def _tsquery(analyzed: text.QueryTerm) -> Sql:
+        parts: list[Sql] = []
+        if analyzed.cjk_query:
+            parts.append(Sql("%s::tsquery", [analyzed.cjk_query]))
+        if analyzed.latin:
+            function = "phraseto_tsquery" if analyzed.phrase else "plainto_tsquery"
+            parts.append(Sql("%s('english', %%s)" % function, [analyzed.latin]))
+        return _join(parts, "&&")
+
+    # Tokenised fields other than ``text``.
+
+    def text_field(self, name: str, term: str, phrase: bool) -> Sql:
+        if name == "text":
+            return self.full_text(term, phrase)
+        normalized = text.normalize(term)
+        required: list[str] = []
+        prefixes: list[str] = []
+        if text.has_cjk(normalized):
+            for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", normalized):
+                words = [run] if phrase else list(text._jieba().cut(run, HMM=False))
+                for word in words:
+                    if len(word) == 1:
+                        prefixes.append(word)
+                    else:
+                        required.extend(text.bigrams(word))
+        required.extend(text.latin_words(re.sub(r"[\u3400-\u9fff\uf900-\ufaff]", " ", normalized)))
+        parts: list[Sql] = []
+        if required:
+            parts.append(Sql("fields @> %s::jsonb", [json.dumps({name: sorted(set(required))})]))
+        for prefix in prefixes:
+            parts.append(Sql(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %s) AS t(v) "
+                "WHERE t.v LIKE %s)",
+                [name, _like_escape_all(prefix) + "%"],
+            ))
+        if phrase and len(normalized.split()) > 1:
+            parts.append(Sql("(stored ->> %s) ILIKE %s", [name, "%" + _like_escape_all(term) + "%"]))
+        if not parts:
+            return TRUE
+        return _join(parts, "AND")
+
+    def text_wildcard(self, name: str, term: str) -> Sql:
+        pattern = _like_pattern(text.normalize(term))
+        if name == "text":
+            return Sql(
+                "EXISTS (SELECT 1 FROM unnest(tsvector_to_array(words)) AS t(v) WHERE t.v LIKE %s)",
+                [pattern],
+            )
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %s) AS t(v) "
+            "WHERE t.v LIKE %s)",
+            [name, pattern],
+        )
+
+    # Exact string fields.
+
+    @staticmethod
+    def exact(name: str, value: str) -> Sql:
+        return Sql("fields @> %s::jsonb", [json.dumps({name: [value]})])
+
+    @staticmethod
+    def string_wildcard(name: str, term: str) -> Sql:
+        if term == "*":
+            return Sql("fields ? %s", [name])
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %s) AS t(v) "
+            "WHERE t.v LIKE %s)",
+            [name, _like_pattern(term)],
+        )
+
+    # Ranges.
+
+    @staticmethod
+    def range(name: str, low: str, high: str, include_low: bool, include_high: bool) -> Sql:
+        low, high = unescape(low), unescape(high)
+        if is_date_field(name):
+            column = DATE_COLUMNS.get(name)
+            expression = column or "_tjportal_search_timestamp(fields -> %s ->> 0)"
+            params: list[Any] = [] if column else [name]
+            parts: list[Sql] = []
+            low_value, high_value = parse_date(low), parse_date(high)
+            if low_value is not None:
+                parts.append(Sql("%s %s %%s" % (expression, ">=" if include_low else ">"), params + [low_value]))
+            if high_value is not None:
+                parts.append(Sql("%s %s %%s" % (expression, "<=" if include_high else "<"), params + [high_value]))
+            if not parts:
+                return Sql("fields ? %s", [name]) if not column else TRUE
+            return _join(parts, "AND")
+
+        numeric = all(v == "*" or _is_number(v) for v in (low, high))
+        element = "t.v"
+        if numeric:
+            element = "(CASE WHEN t.v ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN t.v::numeric END)"
+        parts = []
+        params = [name]
+        if low != "*":
+            parts.append("%s %s %%s" % (element, ">=" if include_low else ">"))
+            params.append(float(low) if numeric else low)
+        if high != "*":
+            parts.append("%s %s %%s" % (element, "<=" if include_high else "<"))
+            params.append(float(high) if numeric else high)
+        condition = " AND ".join(parts) or "TRUE"
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %%s) AS t(v) WHERE %s)" % condition,
+            params,
+        )
+
+
+def _is_number(value: str) -> bool:
+    return bool(re.match(r"^-?\d+(\.\d+)?$", value))
+
+
+def _like_escape_all(value: str) -> str:
+    return "".join(_like_escape(c) for c in value)
+
+
+class LuceneTranslator:
+    """Translate a luqum tree into a SQL condition."""
+
+    def __init__(self, default_field: str = "text", default_operator: str = "AND",
+                 matcher: Optional[TermMatcher] = None) -> None:
+        self.default_field = default_field
+        self.default_operator = default_operator.upper()
+        self.matcher = matcher or TermMatcher()
+
+    def translate(self, query: str) -> Sql:
+        query = query.strip()
+        if not query:
+            return TRUE
+        try:
+            node = lucene_parser.parse(query)
+        except (ParseError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise SearchQueryError("Invalid search query %r: %s" % (query[:200], error))
+        return self.node(node, None)
+
+    # Boolean structure.
+
+    def node(self, node: tree.Item, field_name: Optional[str]) -> Sql:
+        if isinstance(node, (tree.AndOperation, tree.OrOperation, tree.UnknownOperation)):
+            return self.boolean(node, field_name)
+        if isinstance(node, (tree.Group, tree.FieldGroup)):
+            return self.node(node.expr, field_name)
+        if isinstance(node, tree.SearchField):
+            name = node.name
+            if name == "*":
+                if isinstance(node.expr, tree.Word) and node.expr.value == "*":
+                    return TRUE
+                raise SearchQueryError("Invalid search query: '*' is only valid as '*:*'")
+            return self.node(node.expr, check_field_name(name))
+        if isinstance(node, tree.Boost):
+            return self.node(node.expr, field_name)
+        if isinstance(node, (tree.Not, tree.Prohibit)):
+            return _not(self.node(node.a, field_name))
+        if isinstance(node, tree.Plus):
+            return self.node(node.a, field_name)
+        if isinstance(node, tree.Word):
+            return self.word(node.value, field_name or self.default_field)
+        if isinstance(node, tree.Phrase):
+            return self.phrase(node.value[1:-1], field_name or self.default_field)
+        if isinstance(node, tree.Range):
+            return self.matcher.range(
+                field_name or self.default_field,
+                str(node.low.value), str(node.high.value),
+                bool(node.include_low), bool(node.include_high),
+            )
+        if isinstance(node, (tree.Fuzzy, tree.Proximity)):
+            raise SearchQueryError("Fuzzy and proximity searches (~) are not supported")
+        if isinstance(node, tree.Regex):
+            raise SearchQueryError("Regular expression searches are not supported")
+        raise SearchQueryError("Unsupported search syntax: %s" % str(node)[:200])
+
+    def boolean(self, node: tree.BaseOperation, field_name: Optional[str]) -> Sql:
+        if isinstance(node, tree.AndOperation):
+            operator = "AND"
+        elif isinstance(node, tree.OrOperation):
+            operator = "OR"
+        else:
+            operator = self.default_operator
+        must: list[Sql] = []
+        should: list[Sql] = []
+        must_not: list[Sql] = []
+        for child in node.children:
+            if isinstance(child, (tree.Not, tree.Prohibit)):
+                must_not.append(self.node(child.a, field_name))
+            elif isinstance(child, tree.Plus) or operator == "AND":
+                must.append(self.node(child, field_name))
+            else:
+                should.append(self.node(child, field_name))
+        parts = list(must)
+        if should and not must:
+            parts.append(_join(should, "OR"))
+        parts.extend(_not(p) for p in must_not)
+        return _join(parts, "AND")
+
+    # Terms.
+
+    def word(self, value: str, field_name: str) -> Sql:
+        if field_name == "*":
+            raise SearchQueryError("Invalid search query: '*' is only valid as '*:*'")
+        if has_wildcard(value):
+            if is_text_field(field_name):
+                return self.matcher.text_wildcard(field_name, value)
+            return self.matcher.string_wildcard(field_name, value)
+        plain = unescape(value)
+        if is_text_field(field_name):
+            return self.matcher.text_field(field_name, plain, phrase=False)
+        return self.exact(field_name, plain)
+
+    def phrase(self, value: str, field_name: str) -> Sql:
+        plain = value.replace('\\"', '"')
+        if is_text_field(field_name):
+            return self.matcher.text_field(field_name, plain, phrase=True)
+        return self.exact(field_name, plain)
+
+    def exact(self, field_name: str, value: str) -> Sql:
+        if field_name in DATE_COLUMNS or (is_date_field(field_name) and value != "*"):
+            moment = parse_date(value)
+            return self.matcher.range(field_name, value, value, True, True) if moment else TRUE
+        return self.matcher.exact(field_name, value)
+
+
+# DisMax: free text typed by users, with optional "phrases", +must and -not.
+_DISMAX_TOKEN = re.compile(r'([+-]?)"([^"]*)"|([+-]?)(\S+)')
+
+
+def dismax_clauses(query: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Split a DisMax query into (optional, required, prohibited) terms.
+
+    Each term is ``(text, is_phrase)``. An unbalanced quote is read as text.
+    """
+    optional: list[tuple[str, bool]] = []
+    required: list[tuple[str, bool]] = []
+    prohibited: list[tuple[str, bool]] = []
+    for match in _DISMAX_TOKEN.finditer(query):
+        if match.group(2) is not None:
+            sign, term, phrase = match.group(1), match.group(2), True
+        else:
+            sign, term, phrase = match.group(3), match.group(4), False
+        term = term.strip()
+        if not phrase:
+            term = term.strip('"')
+        if not term or term in ("AND", "OR", "&&", "||"):
+            continue
+        target = {"+": required, "-": prohibited}.get(sign, optional)
+        target.append((term, phrase))
+    return optional, required, prohibited
+
+
+def minimum_should_match(count: int) -> int:
+    """Apply CKAN's default ``mm`` of ``2<-1 5<80%`` to ``count`` optional clauses."""
+    if count <= 2:
+        return count
+    if count <= 5:
+        return count - 1
+    return int(count * 0.8)
+
+
+def translate_dismax(query: str, matcher: TermMatcher) -> Sql:
+    optional, required, prohibited = dismax_clauses(query)
+    parts = [matcher.full_text(term, phrase) for term, phrase in required]
+    optional_sql = [matcher.full_text(term, phrase) for term, phrase in optional]
+    if optional_sql:
+        needed = minimum_should_match(len(optional_sql))
+        if needed == len(optional_sql):
+            parts.extend(optional_sql)
+        elif needed > 0:
+            params: list[Any] = []
+            for part in optional_sql:
+                params.extend(part.params)
+            parts.append(Sql(
+                "((%s) >= %d)" % (" + ".join("(%s)::int" % p.text for p in optional_sql), needed),
+                params,
+            ))
+    parts.extend(_not(matcher.full_text(term, phrase, scoring=False)) for term, phrase in prohibited)
+    return _join(parts, "AND")
