@@ -91,7 +91,7 @@ start_redis() {
 
 psql_admin() {
     if is_root; then
-        runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q -p "$PG_PORT" "$@"
+        (cd / && runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q -p "$PG_PORT" "$@")
     else
         psql -v ON_ERROR_STOP=1 -q -h 127.0.0.1 -p "$PG_PORT" "$@"
     fi
