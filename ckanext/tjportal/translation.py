@@ -17,3 +17,59 @@ class TjportalTranslation(DefaultTranslation):
 
     def i18n_domain(self) -> str:
         return I18N_DOMAIN
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction into our catalogue and return it as is."""
+    return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural message pair for extraction; return both."""
+    return singular, plural
+
+
+# Messages of CKAN 2.12's own templates that show on the portal's pages but
+# have no translation in core's zh_Hans_CN catalogue. Listing them here puts
+# them into our catalogue, whose translations CKAN merges over core's.
+CORE_MESSAGES = (
+    N_("Skip to main content"),
+    N_("Breadcrumb"),
+    N_("View dashboard"),
+    N_("Profile settings"),
+    N_("Account"),
+    N_("Navigate to Home - {site_title}"),
+    N_("Toggle navigation"),
+    N_("Search Datasets..."),
+    N_("Submit"),
+    N_("CKAN Association"),
+    N_("Search datasets with the tag: {tag}"),
+    N_("Search datasets with the tag: {name}"),
+    N_("close"),
+    N_("Remove applied filter: {value}"),
+    N_('<p id="search-error"><strong>There was an error while searching.</strong> Please try again.</p>'),
+    N_("Filter by: {title}"),
+    N_("Search datasets by {name}: {label}"),
+    N_("Navigate to dataset: {title}"),
+    N_("There is no description for this dataset."),
+    N_("Navigate to resource: {name_or_id}"),
+    N_("Navigate to resource: {name}"),
+    N_("Manage resource: {name}"),
+    N_("There are currently no groups for this site."),
+    N_("0 Members"),
+    N_("Open details page for {name}"),
+    N_("Unlink {name} from the dataset"),
+    N_("There is no description for this organization."),
+    # Built from the dataset type name in package/search.html and
+    # snippets/search_result_text.html, so no extractor finds them there.
+    N_("Dataservice"),
+    N_("Dataservices"),
+    N_('No dataservices found for "{query}"'),
+    N_("No dataservices found"),
+)
+
+CORE_PLURAL_MESSAGES = (
+    N_plural("{num} Member", "{num} Members"),
+    N_plural('{number} dataservice found for "{query}"', '{number} dataservices found for "{query}"'),
+    N_plural("{number} dataservice found", "{number} dataservices found"),
+)

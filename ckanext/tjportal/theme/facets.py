@@ -15,3 +15,8 @@ def portal_facets() -> dict[str, Any]:
         "update_frequency": tk._("Update frequency"),
         "open_condition": tk._("Open condition"),
     }
+
+
+# Facets whose values are codes of a schema field's choices; the facet
+# lists show the choice labels instead of the codes.
+CHOICE_FACETS = ("update_frequency", "open_condition")

@@ -1,2 +1,275 @@
-"""Template helpers of the portal theme; every name starts with ``tjportal_``."""
+"""Template helpers of the portal theme.
+
+Every public function here is a template helper. Our own helpers start with
+``tjportal_``. The two exceptions, ``get_facet_items_dict`` and
+``humanize_entity_type``, are chained onto core helpers of the same name, so
+core's templates show our labels without being copied.
+"""
 from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Optional
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from ckanext.tjportal.theme import facets
+
+log = logging.getLogger(__name__)
+
+# The portal's catalogue holds these two dataset types.
+PORTAL_DATASET_TYPES = ("dataset", "dataservice")
+
+# The Chinese site name, the default of ckan.site_title set by the plugin.
+PORTAL_SITE_TITLE = "天津市信息资源统一开放平台"
+
+# Names the language switcher shows for each locale, in that locale.
+LOCALE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}
+
+# A data-service preview never shows more rows than this.
+PREVIEW_ROWS_MAX = 100
+
+
+def tjportal_site_title() -> str:
+    """Return the site title in the user's language.
+
+    When ``ckan.site_title`` is the portal's Chinese name (the default), pages
+    in other languages show its translation; any other configured title is
+    shown as configured.
+    """
+    title = tk.config.get("ckan.site_title")
+    if title == PORTAL_SITE_TITLE:
+        return tk._("Tianjin Information Resources Open Platform")
+    return title
+
+
+def tjportal_locale_links() -> list[dict[str, Any]]:
+    """Return a link to the current page in each offered locale."""
+    current = tk.h.lang()
+    current_url = tk.h.current_url()
+    links = []
+    for locale in tk.h.get_available_locales():
+        code = locale.short_name
+        links.append({
+            "code": code,
+            "label": LOCALE_NAMES.get(code) or locale.display_name or code,
+            "url": tk.h.url_for(current_url, locale=code),
+            "active": code == current,
+        })
+    return links
+
+
+def _portal_type_filter() -> str:
+    return "dataset_type:({})".format(" OR ".join(PORTAL_DATASET_TYPES))
+
+
+def _catalogue_counts(facet_field: str) -> dict[str, int]:
+    """Count the datasets and data services the user may read, per facet value.
+
+    Core's ``group_list`` counts private datasets too, so the counts come
+    from ``package_search``, which applies the user's permission labels.
+    """
+    result = tk.get_action("package_search")({}, {
+        "q": "",
+        "fq": _portal_type_filter(),
+        "rows": 0,
+        "facet.field": [facet_field],
+        "facet.limit": -1,
+        "include_private": True,
+    })
+    return dict(result.get("facets", {}).get(facet_field, {}))
+
+
+def _groups_with_counts(
+    list_action: str, facet_field: str, limit: Optional[int]
+) -> list[dict[str, Any]]:
+    counts = _catalogue_counts(facet_field)
+    groups = tk.get_action(list_action)({}, {"all_fields": True})
+    entries = [
+        {
+            "name": group["name"],
+            "title": group.get("display_name") or group["name"],
+            "image_url": group.get("image_display_url") or "",
+            "count": counts.get(group["name"], 0),
+        }
+        for group in groups
+    ]
+    entries.sort(key=lambda entry: (-entry["count"], entry["title"]))
+    return entries[:limit] if limit else entries
+
+
+def tjportal_topics(limit: Optional[int] = None) -> list[dict[str, Any]]:
+    """Return the topics (CKAN groups) with the number of items in each.
+
+    The list is sorted by count, largest first; ``limit`` defaults to
+    ``ckanext.tjportal.theme.home_topics``.
+    """
+    if limit is None:
+        limit = tk.config.get("ckanext.tjportal.theme.home_topics")
+    return _groups_with_counts("group_list", "groups", limit)
+
+
+def tjportal_departments(limit: Optional[int] = None) -> list[dict[str, Any]]:
+    """Return the departments (CKAN organizations) with their item counts.
+
+    The list is sorted by count, largest first; ``limit`` defaults to
+    ``ckanext.tjportal.theme.home_departments``.
+    """
+    if limit is None:
+        limit = tk.config.get("ckanext.tjportal.theme.home_departments")
+    return _groups_with_counts("organization_list", "organization", limit)
+
+
+def tjportal_latest(
+    dataset_type: str = "dataset", limit: Optional[int] = None
+) -> list[dict[str, Any]]:
+    """Return the most recently updated items of one type the user may read."""
+    if limit is None:
+        limit = tk.config.get("ckanext.tjportal.theme.home_latest")
+    result = tk.get_action("package_search")({}, {
+        "q": "",
+        "fq": "+dataset_type:{}".format(dataset_type),
+        "sort": "metadata_modified desc",
+        "rows": limit,
+        "include_private": True,
+    })
+    return result["results"]
+
+
+def _schema_field(dataset_type: str, field_name: str) -> Optional[dict[str, Any]]:
+    try:
+        schema = tk.get_action("scheming_dataset_schema_show")(
+            {}, {"type": dataset_type}
+        )
+    except tk.ObjectNotFound:
+        return None
+    for field in schema.get("dataset_fields", []):
+        if field.get("field_name") == field_name:
+            return field
+    return None
+
+
+def tjportal_choice_label(
+    field_name: str, value: str, dataset_type: Optional[str] = None
+) -> str:
+    """Return the translated label of a choice value of a schema field.
+
+    Without ``dataset_type`` the portal's types are tried in turn. A value
+    that no schema defines is returned unchanged.
+    """
+    types = (dataset_type,) if dataset_type else PORTAL_DATASET_TYPES
+    for type_ in types:
+        field = _schema_field(type_, field_name)
+        if field and field.get("choices"):
+            for choice in field["choices"]:
+                if choice.get("value") == value:
+                    return tk.h.scheming_language_text(choice.get("label", value))
+    return value
+
+
+@tk.chained_helper
+def get_facet_items_dict(
+    next_helper: Callable[..., list[dict[str, Any]]],
+    facet: str,
+    search_facets: dict[str, dict[str, Any]],
+    limit: Optional[int] = None,
+    exclude_active: bool = False,
+) -> list[dict[str, Any]]:
+    """Return core's facet items, labelled with schema choices where defined.
+
+    Update frequency and open condition are stored as codes such as
+    ``monthly``; the facet lists show the schema's label for the user's
+    language instead.
+    """
+    items = next_helper(facet, search_facets, limit, exclude_active)
+    if facet not in facets.CHOICE_FACETS:
+        return items
+    return [
+        dict(item, display_name=tjportal_choice_label(facet, item["name"]))
+        for item in items
+    ]
+
+
+def _dataservice_labels() -> dict[str, str]:
+    """Return the data-service type's names per purpose of humanize_entity_type.
+
+    Purposes missing here fall back to core's generic text.
+    """
+    services = tk._("Data services")
+    return {
+        "add link": tk._("Add data service"),
+        "breadcrumb": services,
+        "content tab": services,
+        "create label": tk._("Create data service"),
+        "create title": tk._("Create data service"),
+        "edit label": tk._("Edit data service"),
+        "facet label": services,
+        "main nav": services,
+        "page title": services,
+        "save label": tk._("Save data service"),
+        "search placeholder": tk._("Search data services..."),
+        "update label": tk._("Update data service"),
+        "view label": tk._("View data service"),
+    }
+
+
+@tk.chained_helper
+def humanize_entity_type(
+    next_helper: Callable[..., Optional[str]],
+    entity_type: str,
+    object_type: str,
+    purpose: str,
+) -> Optional[str]:
+    """Name the ``dataservice`` type in words, translated, on core's pages."""
+    if (entity_type, object_type) == ("package", "dataservice"):
+        label = _dataservice_labels().get(purpose)
+        if label:
+            return label
+    return next_helper(entity_type, object_type, purpose)
+
+
+def _preview_rows() -> int:
+    rows = tk.config.get("ckanext.tjportal.theme.preview_rows")
+    return max(1, min(int(rows), PREVIEW_ROWS_MAX))
+
+
+def tjportal_datastore_preview(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """Return the first records of the item's first DataStore resource.
+
+    The result holds ``resource``, ``columns`` (each with ``id`` and a
+    ``label`` taken from the data dictionary's ``info.label`` when present),
+    ``rows`` (lists of values in column order) and ``total``. Returns None
+    when no resource has a DataStore table the user may read.
+    """
+    if not p.plugin_loaded("datastore"):
+        return None
+    for resource in pkg_dict.get("resources") or []:
+        if not resource.get("datastore_active"):
+            continue
+        try:
+            result = tk.get_action("datastore_search")({}, {
+                "resource_id": resource["id"],
+                "limit": _preview_rows(),
+            })
+        except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError) as error:
+            log.debug("No preview of resource %s: %s", resource["id"], error)
+            continue
+        columns = [
+            {
+                "id": field["id"],
+                "label": (field.get("info") or {}).get("label") or field["id"],
+            }
+            for field in result["fields"]
+            if field["id"] != "_id"
+        ]
+        rows = [
+            [record.get(column["id"]) for column in columns]
+            for record in result["records"][:_preview_rows()]
+        ]
+        return {
+            "resource": resource,
+            "columns": columns,
+            "rows": rows,
+            "total": result.get("total"),
+        }
+    return None

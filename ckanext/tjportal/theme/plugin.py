@@ -1,28 +1,52 @@
 """The ``tjportal`` plugin: theme, schemas, facets, helpers and the CLI."""
 from __future__ import annotations
 
+import pathlib
 from typing import Any
+
+import yaml
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
+from ckan.config.declaration import Declaration, Key
 
+from ckanext.tjportal.theme import facets
 from ckanext.tjportal.translation import TjportalTranslation
 
-# Scheming schemas used unless the site configures its own.
-DEFAULT_DATASET_SCHEMAS = (
-    "ckanext.tjportal:schemas/dataset.yaml "
-    "ckanext.tjportal:schemas/dataservice.yaml"
-)
-DEFAULT_PRESETS = (
-    "ckanext.scheming:presets.json ckanext.tjportal:schemas/presets.json"
-)
+# Core options whose defaults the portal changes. A value set in the ini
+# file still wins, because CKAN only fills in defaults for missing options.
+PORTAL_CORE_DEFAULTS = {
+    "ckan.locale_default": "zh_Hans_CN",
+    "ckan.locales_offered": ["zh_Hans_CN", "en"],
+    "ckan.site_title": "天津市信息资源统一开放平台",
+    # /dataset lists datasets only; data services have their own page.
+    "ckan.search.show_all_types": "false",
+}
+
+
+def declare_options(declaration: Declaration, key: Key) -> None:
+    """Declare the theme's options and set the portal's core defaults.
+
+    The scheming options are declared in the same file, so their defaults
+    are in place before scheming's update_config reads them. CKAN 2.12 calls
+    update_config in reverse plugin order, so ours would run too late.
+    """
+    source = pathlib.Path(__file__).with_name("config_declaration.yaml")
+    with source.open("rb") as stream:
+        declaration.load_dict(yaml.safe_load(stream))
+    # `ckan config declaration tjportal` loads the plugin without core, so
+    # the core options may be missing here.
+    for name, default in PORTAL_CORE_DEFAULTS.items():
+        option = declaration.get(name)
+        if option is not None:
+            option.set_default(default)
 
 
 @tk.blanket.helpers
 @tk.blanket.validators
 @tk.blanket.cli
-@tk.blanket.config_declarations
+@tk.blanket.config_declarations(declare_options)
 class TjportalPlugin(TjportalTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IFacets, inherit=True)
@@ -34,16 +58,20 @@ class TjportalPlugin(TjportalTranslation, p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
         tk.add_resource("assets", "ckanext-tjportal")
-        if not config.get("scheming.dataset_schemas"):
-            config["scheming.dataset_schemas"] = DEFAULT_DATASET_SCHEMAS
-        if not config.get("scheming.presets"):
-            config["scheming.presets"] = DEFAULT_PRESETS
 
     # IFacets
 
     def dataset_facets(
         self, facets_dict: dict[str, Any], package_type: str
     ) -> dict[str, Any]:
-        from ckanext.tjportal.theme.facets import portal_facets
+        return facets.portal_facets()
 
-        return portal_facets()
+    def group_facets(
+        self, facets_dict: dict[str, Any], group_type: str, package_type: str | None
+    ) -> dict[str, Any]:
+        return facets.portal_facets()
+
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
+        return facets.portal_facets()
