@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PLUGINS_WITH_TABLES := tjportal_search
 
-.PHONY: help install services test-db demo-db demo demo-data serve test i18n constraints wheel-check clean-venv
+.PHONY: help install services test-db demo-db demo demo-data serve test bench-search i18n constraints wheel-check clean-venv
 
 help:
 	@echo "make demo   - install, set up and serve the demo portal on http://$(HOST):$(PORT)"
@@ -41,6 +41,7 @@ services:
 test-db: install services
 	bash scripts/services.sh databases test
 	$(CKAN) -c test.ini db init >/dev/null
+	$(CKAN) -c test.ini datastore set-permissions | bash scripts/services.sh sql datastore_test
 	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c test.ini db upgrade -p $$plugin >/dev/null; done
 
 test: test-db
@@ -54,6 +55,7 @@ $(DEMO_INI): | install
 demo-db: install services $(DEMO_INI)
 	bash scripts/services.sh databases demo
 	$(CKAN) -c $(DEMO_INI) db init >/dev/null
+	$(CKAN) -c $(DEMO_INI) datastore set-permissions | bash scripts/services.sh sql datastore_demo
 	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c $(DEMO_INI) db upgrade -p $$plugin >/dev/null; done
 
 demo-data: demo-db
@@ -65,6 +67,14 @@ serve:
 	$(CKAN) -c $(DEMO_INI) run --host $(HOST) --port $(PORT) --disable-reloader
 
 demo: demo-data serve
+
+# --- benchmarks -------------------------------------------------------------
+
+N ?= 10000
+bench-search: install services
+	bash scripts/services.sh databases bench
+	$(CKAN) -c bench/bench.ini db init >/dev/null
+	$(BIN)/python bench/search.py --ini bench/bench.ini -n $(N)
 
 # --- maintenance ------------------------------------------------------------
 
