@@ -45,6 +45,7 @@ setup(
         "ckan.plugins": [
             "tjportal = ckanext.tjportal.theme.plugin:TjportalPlugin",
             "tjportal_search = ckanext.tjportal.search.plugin:TjportalSearchPlugin",
+            "tjportal_developer = ckanext.tjportal.developer.plugin:TjportalDeveloperPlugin",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

@@ -1,0 +1,93 @@
+"""Auth functions of the developer actions, plus the chained DataStore auth
+functions that apply the developer token and quota checks."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthFunction, AuthResult, Context, DataDict
+
+from ckanext.tjportal.developer import metering
+from ckanext.tjportal.developer.logic.lookup import context_user, find_developer, is_own
+
+
+def _own_registration(context: Context, data_dict: DataDict) -> AuthResult:
+    # Sysadmins never reach auth functions, so this only has to allow the
+    # developer themselves.
+    if is_own(context, find_developer(context, data_dict)):
+        return {"success": True}
+    if context_user(context) is None:
+        return {"success": False, "msg": tk._("Log in to see your developer registration.")}
+    return {"success": False, "msg": tk._("Only the developer and sysadmins may see this registration.")}
+
+
+def _sysadmin_only(context: Context, data_dict: DataDict) -> AuthResult:
+    return {"success": False, "msg": tk._("Only sysadmins may review developers.")}
+
+
+def tjportal_developer_register(context: Context, data_dict: DataDict) -> AuthResult:
+    if context_user(context) is None:
+        return {"success": False, "msg": tk._("Log in to register as a developer.")}
+    return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def tjportal_developer_show(context: Context, data_dict: DataDict) -> AuthResult:
+    return _own_registration(context, data_dict)
+
+
+def tjportal_developer_list(context: Context, data_dict: DataDict) -> AuthResult:
+    return _sysadmin_only(context, data_dict)
+
+
+def tjportal_developer_approve(context: Context, data_dict: DataDict) -> AuthResult:
+    return _sysadmin_only(context, data_dict)
+
+
+def tjportal_developer_reject(context: Context, data_dict: DataDict) -> AuthResult:
+    return _sysadmin_only(context, data_dict)
+
+
+def tjportal_developer_revoke(context: Context, data_dict: DataDict) -> AuthResult:
+    return _sysadmin_only(context, data_dict)
+
+
+def tjportal_developer_token_issue(context: Context, data_dict: DataDict) -> AuthResult:
+    return _own_registration(context, data_dict)
+
+
+def tjportal_developer_token_revoke(context: Context, data_dict: DataDict) -> AuthResult:
+    return _own_registration(context, data_dict)
+
+
+def tjportal_developer_usage_list(context: Context, data_dict: DataDict) -> AuthResult:
+    return _own_registration(context, data_dict)
+
+
+def tjportal_developer_usage_flush(context: Context, data_dict: DataDict) -> AuthResult:
+    return {"success": False, "msg": tk._("Only sysadmins may flush usage counters.")}
+
+
+# The DataStore actions validate their input and resolve aliases before they
+# check access, so these chained auth functions see the real resource ids.
+# They only act when the chained action put a Meter into the context.
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def datastore_search(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    result: Any = next_auth(context, data_dict)
+    meter = context.get(metering.METER_CONTEXT_KEY)
+    if result.get("success") and meter is not None:
+        meter.admit(context, [data_dict["resource_id"]])
+    return result
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def datastore_search_sql(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    result: Any = next_auth(context, data_dict)
+    meter = context.get(metering.METER_CONTEXT_KEY)
+    if result.get("success") and meter is not None:
+        meter.admit(context, list(context.get("table_names") or []))
+    return result

@@ -1,0 +1,415 @@
+"""Metering of DataStore calls on data services: who must present a developer
+token, daily quotas in Redis and usage counters buffered in Redis.
+
+Which calls are metered: calls of ``datastore_search`` and
+``datastore_search_sql`` made through the Action API (the API view puts
+``api_version`` into the context) that read a resource of a ``dataservice``
+dataset. Internal calls, such as the first rows the portal shows on a data
+service's page, are not metered.
+
+Who is exempt: sysadmins, and editors and admins of the organization (部门)
+that owns the data service, on that department's own resources. They publish
+and maintain the data, so they need neither a developer token nor a quota
+there. Plain members of the organization are metered like anyone else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import uuid
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+from flask import has_request_context
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+import ckan.authz as authz
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import api_token
+from ckan.lib.redis import connect_to_redis
+from ckan.types import Context
+
+from ckanext.tjportal.developer import model as developer_model
+from ckanext.tjportal.developer.model import Developer, DeveloperUsage
+
+log = logging.getLogger(__name__)
+
+DATASERVICE_TYPE = "dataservice"
+
+# Context key of the Meter that the chained datastore actions hand to the
+# chained auth functions, which see the resource ids after validation.
+METER_CONTEXT_KEY = "tjportal_developer_meter"
+
+# Attribute of flask.g holding the RateLimit of the current request, turned
+# into response headers by the blueprint's after_app_request hook.
+RATE_LIMIT_ATTRIBUTE = "tjportal_developer_rate_limit"
+
+# Quota keys expire one day after their day ends.
+QUOTA_KEY_TTL_SECONDS = 2 * 24 * 3600
+
+# Roles of an organization that are not metered on its own data services.
+DEPARTMENT_ROLES = ("admin", "editor")
+
+
+class QuotaExceeded(tk.NotAuthorized):
+    """A developer has used up the daily quota.
+
+    It subclasses NotAuthorized because CKAN's Action API view turns any
+    exception it does not know into a 500 with a logged traceback; as a
+    NotAuthorized it becomes a 403, and the blueprint's after_app_request
+    hook turns that 403 into a 429 with Retry-After. Internal callers that
+    only know NotAuthorized still treat it as a refusal.
+    """
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclasses.dataclass
+class RateLimit:
+    """State of one developer's daily quota after the current call."""
+
+    limit: int
+    remaining: int
+    reset: int  # Unix time (seconds) of the next midnight in the quota time zone
+    retry_after: Optional[int] = None  # seconds; set only when the call was refused
+    message: str = ""  # why the call was refused
+
+
+def _redis() -> Redis:
+    return connect_to_redis()
+
+
+def _key(*parts: str) -> str:
+    # Several CKAN sites may share one Redis database, so keys start with
+    # the site id as core's own Redis keys do.
+    return ":".join([tk.config["ckan.site_id"], "tjportal_developer", *parts])
+
+
+def _timezone() -> ZoneInfo:
+    return ZoneInfo(tk.config.get("ckanext.tjportal.developer.timezone"))
+
+
+def quota_day(now: Optional[datetime.datetime] = None) -> datetime.date:
+    """Return the current day in the quota time zone."""
+    return (now or datetime.datetime.now(datetime.timezone.utc)).astimezone(_timezone()).date()
+
+
+def _next_reset(day: datetime.date) -> datetime.datetime:
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), _timezone())
+    return midnight.astimezone(datetime.timezone.utc)
+
+
+def daily_quota() -> int:
+    return tk.config.get("ckanext.tjportal.developer.daily_quota")
+
+
+def _quota_key(developer_id: str, day: datetime.date) -> str:
+    return _key("quota", developer_id, day.strftime("%Y%m%d"))
+
+
+def calls_today(developer_id: str) -> int:
+    """Return the number of metered calls the developer made today."""
+    value = _redis().get(_quota_key(developer_id, quota_day()))
+    return int(value or 0)
+
+
+# --- who is metered ----------------------------------------------------------
+
+
+def _register_url() -> str:
+    return tk.url_for("tjportal_developer.register", _external=True)
+
+
+def _mine_url() -> str:
+    return tk.url_for("tjportal_developer.mine", _external=True)
+
+
+def _dataservice_resource(resource_id: str) -> Optional[tuple[model.Resource, model.Package]]:
+    resource = model.Resource.get(resource_id)
+    if resource is None or resource.state != "active":
+        return None
+    package = resource.package
+    if package is None or package.type != DATASERVICE_TYPE:
+        return None
+    return resource, package
+
+
+def _is_department_member(user: Optional[model.User], package: model.Package) -> bool:
+    if user is None or not package.owner_org:
+        return False
+    role = authz.users_role_for_group_or_org(package.owner_org, user.name)
+    return role in DEPARTMENT_ROLES
+
+
+def _token_developer(user: Optional[model.User]) -> Developer:
+    """Return the approved developer whose portal token authenticated this
+    request, or raise NotAuthorized saying what to do."""
+    header = tk.config["apitoken_header_name"]
+    raw_token = tk.request.headers.get(header, "").strip()
+    if not raw_token:
+        raise tk.NotAuthorized(
+            tk._("This data service requires a developer API token. Register as "
+                 "a developer at {url}, then send your token in the {header} header.")
+            .format(url=_register_url(), header=header)
+        )
+
+    data = api_token.decode(raw_token)
+    token_id = (data or {}).get("jti")
+    if not token_id:
+        raise tk.NotAuthorized(
+            tk._("The API token in the {header} header is malformed. Copy it again "
+                 "from {url}.").format(header=header, url=_mine_url())
+        )
+
+    developer = Developer.by_token(token_id)
+    if user is None or model.ApiToken.get(token_id) is None:
+        raise tk.NotAuthorized(
+            tk._("The API token in the {header} header has been revoked or does not "
+                 "exist. Get a new developer token at {url}.").format(header=header, url=_mine_url())
+        )
+    if developer is None or developer.user_id != user.id:
+        raise tk.NotAuthorized(
+            tk._("This data service only accepts the developer API token issued at "
+                 "{url}. Send that token in the {header} header.").format(url=_mine_url(), header=header)
+        )
+    if developer.state != developer_model.STATE_APPROVED:
+        raise tk.NotAuthorized(
+            tk._("Your developer registration is not approved (state: {state}), so its "
+                 "token cannot call data services. See {url}.").format(state=developer.state, url=_mine_url())
+        )
+    return developer
+
+
+# --- quota -------------------------------------------------------------------
+
+
+def _consume_quota(developer_id: str) -> tuple[RateLimit, datetime.date]:
+    """Count one call against today's quota, or raise QuotaExceeded."""
+    day = quota_day()
+    key = _quota_key(developer_id, day)
+    limit = daily_quota()
+    reset_at = _next_reset(day)
+    reset = int(reset_at.timestamp())
+
+    redis = _redis()
+    with redis.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, QUOTA_KEY_TTL_SECONDS)
+        count = int(pipe.execute()[0])
+
+    if count > limit:
+        # Refused calls do not use up the quota, so the counter stays equal
+        # to the number of calls served.
+        redis.decr(key)
+        retry_after = max(1, int((reset_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+        message = tk._(
+            "Daily quota of {limit} calls used up. It resets at midnight "
+            "({timezone}), in {seconds} seconds."
+        ).format(limit=limit, timezone=_timezone().key, seconds=retry_after)
+        _set_request_rate_limit(RateLimit(
+            limit=limit, remaining=0, reset=reset, retry_after=retry_after, message=message
+        ))
+        raise QuotaExceeded(message, retry_after)
+
+    rate_limit = RateLimit(limit=limit, remaining=limit - count, reset=reset)
+    _set_request_rate_limit(rate_limit)
+    return rate_limit, day
+
+
+def _set_request_rate_limit(rate_limit: RateLimit) -> None:
+    if has_request_context():
+        setattr(tk.g, RATE_LIMIT_ATTRIBUTE, rate_limit)
+
+
+def request_rate_limit() -> Optional[RateLimit]:
+    """Return the RateLimit recorded during the current request, if any."""
+    return getattr(tk.g, RATE_LIMIT_ATTRIBUTE, None)
+
+
+# --- the meter of one call -------------------------------------------------------
+
+
+class Meter:
+    """Metering of one Action API call of a DataStore search action.
+
+    The chained action creates it, the chained auth function calls
+    ``admit`` once the resource ids are known, and the chained action calls
+    ``succeeded`` or ``failed`` after the search.
+    """
+
+    def __init__(self) -> None:
+        self.developer_id: Optional[str] = None
+        self.day: Optional[datetime.date] = None
+        self.resource_ids: list[str] = []
+
+    @classmethod
+    def for_call(cls, context: Context) -> Optional["Meter"]:
+        """Return a Meter when this call may need metering, else None."""
+        if not tk.config.get("ckanext.tjportal.dataservice.require_token"):
+            return None
+        if not context.get("api_version") or not has_request_context():
+            return None
+        return cls()
+
+    def admit(self, context: Context, resource_ids: list[str]) -> None:
+        """Check the caller's token and quota for reading these resources.
+
+        Raises NotAuthorized when a developer token is required and missing
+        or not valid, and QuotaExceeded past the daily quota.
+        """
+        if self.developer_id is not None:
+            return
+        user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
+        if user is not None and user.sysadmin:
+            return
+
+        metered = []
+        for resource_id in resource_ids:
+            found = _dataservice_resource(resource_id)
+            if found is None:
+                continue
+            resource, package = found
+            if not _is_department_member(user, package):
+                metered.append(resource.id)
+        if not metered:
+            return
+
+        developer = _token_developer(user)
+        rate_limit, day = _consume_quota(developer.id)
+        self.developer_id = developer.id
+        self.day = day
+        self.resource_ids = metered
+        log.debug("Metered call of developer %s on %s, %d left today",
+                  developer.id, metered, rate_limit.remaining)
+
+    def succeeded(self) -> None:
+        if self.developer_id is None or self.day is None:
+            return
+        record_usage(self.developer_id, self.resource_ids, self.day)
+
+    def failed(self) -> None:
+        """Give back the quota of a call that failed after admission."""
+        if self.developer_id is None or self.day is None:
+            return
+        _redis().decr(_quota_key(self.developer_id, self.day))
+        rate_limit = request_rate_limit()
+        if rate_limit is not None:
+            rate_limit.remaining = min(rate_limit.limit, rate_limit.remaining + 1)
+
+
+# --- usage buffer --------------------------------------------------------------
+
+
+def _usage_key() -> str:
+    return _key("usage")
+
+
+def _usage_batch_pattern() -> str:
+    return _key("usage", "batch", "*")
+
+
+def _pending_key() -> str:
+    return _key("usage", "pending")
+
+
+def _usage_field(developer_id: str, resource_id: str, day: datetime.date) -> str:
+    return " ".join([developer_id, resource_id, day.isoformat()])
+
+
+def record_usage(developer_id: str, resource_ids: list[str], day: datetime.date) -> None:
+    """Add one call per resource to the Redis buffer; flush every N calls."""
+    redis = _redis()
+    with redis.pipeline() as pipe:
+        for resource_id in resource_ids:
+            pipe.hincrby(_usage_key(), _usage_field(developer_id, resource_id, day), 1)
+        pipe.incr(_pending_key())
+        pending = int(pipe.execute()[-1])
+    if pending >= tk.config.get("ckanext.tjportal.developer.usage_flush_every"):
+        flush_usage()
+
+
+def pending_usage(developer_id: str) -> dict[tuple[str, datetime.date], int]:
+    """Return the buffered, not yet flushed calls of one developer by
+    (resource id, day)."""
+    redis = _redis()
+    keys = [_usage_key(), *[key.decode() if isinstance(key, bytes) else key
+                            for key in redis.scan_iter(match=_usage_batch_pattern())]]
+    pending: dict[tuple[str, datetime.date], int] = {}
+    for key in keys:
+        for field, calls in redis.hscan_iter(key, match="{} *".format(developer_id)):
+            _, resource_id, day = _decode(field).split(" ")
+            slot = (resource_id, datetime.date.fromisoformat(day))
+            pending[slot] = pending.get(slot, 0) + int(calls)
+    return pending
+
+
+def _decode(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def flush_usage() -> int:
+    """Move the buffered usage counters from Redis into PostgreSQL.
+
+    The buffer hash is first renamed to a batch key, so calls counted during
+    the flush go into a new hash. A batch key is deleted only after its rows
+    are committed, so a failed flush leaves it for the next one. A Redis lock
+    keeps two processes from writing the same batch twice. Returns the number
+    of (developer, resource, day) rows written.
+    """
+    redis = _redis()
+    lock = redis.lock(_key("usage", "flush-lock"), timeout=300, blocking_timeout=5)
+    if not lock.acquire():
+        log.info("Usage flush skipped: another process holds the flush lock")
+        return 0
+    try:
+        redis.set(_pending_key(), 0)
+        if redis.exists(_usage_key()):
+            redis.rename(_usage_key(), _key("usage", "batch", uuid.uuid4().hex))
+        written = 0
+        for batch_key in list(redis.scan_iter(match=_usage_batch_pattern())):
+            written += _write_batch(redis, _decode(batch_key))
+        return written
+    finally:
+        lock.release()
+
+
+def _write_batch(redis: Redis, batch_key: str) -> int:
+    counts: dict[tuple[str, str, datetime.date], int] = {}
+    for field, calls in redis.hgetall(batch_key).items():
+        developer_id, resource_id, day = _decode(field).split(" ")
+        counts[(developer_id, resource_id, datetime.date.fromisoformat(day))] = int(calls)
+    if not counts:
+        redis.delete(batch_key)
+        return 0
+
+    table = DeveloperUsage.__table__
+    engine = model.meta.engine
+    with engine.begin() as connection:
+        developer_ids = {developer_id for developer_id, _, _ in counts}
+        existing = set(connection.execute(
+            select(Developer.__table__.c.id).where(Developer.__table__.c.id.in_(developer_ids))
+        ).scalars())
+        rows = [
+            {"developer_id": developer_id, "resource_id": resource_id, "day": day, "calls": calls}
+            for (developer_id, resource_id, day), calls in counts.items()
+            if developer_id in existing
+        ]
+        if len(rows) < len(counts):
+            log.warning("Dropped usage of %d deleted developers while flushing %s",
+                        len(developer_ids - existing), batch_key)
+        if rows:
+            statement = insert(table).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c.developer_id, table.c.resource_id, table.c.day],
+                set_={"calls": table.c.calls + statement.excluded.calls},
+            )
+            connection.execute(statement)
+    redis.delete(batch_key)
+    log.info("Flushed %d usage rows from %s", len(rows), batch_key)
+    return len(rows)
