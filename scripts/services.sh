@@ -5,6 +5,8 @@
 #   scripts/services.sh install          install missing system packages
 #   scripts/services.sh start            start PostgreSQL and Redis
 #   scripts/services.sh databases PREFIX create roles and the PREFIX databases
+#   scripts/services.sh sql DATABASE     run the SQL read from stdin as the
+#                                        PostgreSQL superuser
 #
 # PREFIX is "demo" or "test": it names the CKAN database (ckan_PREFIX) and the
 # DataStore database (datastore_PREFIX). Every step is idempotent.
@@ -166,7 +168,11 @@ case "${1:-}" in
         [ -n "${2:-}" ] || die "usage: $0 databases demo|test"
         create_databases "$2"
         ;;
+    sql)
+        [ -n "${2:-}" ] || die "usage: $0 sql DATABASE < FILE.sql"
+        psql_admin -d "$2"
+        ;;
     *)
-        die "usage: $0 install | start | databases demo|test"
+        die "usage: $0 install | start | databases demo|test | sql DATABASE"
         ;;
 esac
