@@ -25,7 +25,7 @@ def N_(message: str) -> str:
 
 
 def N_plural(singular: str, plural: str) -> tuple[str, str]:
-    """Mark a singular and plural message pair for extraction; return both."""
+    """Mark a singular and plural message pair for extraction and return both."""
     return singular, plural
 
 
@@ -68,7 +68,25 @@ CORE_MESSAGES = (
     N_("No dataservices found"),
 )
 
+# Core messages whose core translation the portal replaces: groups are the
+# portal's topics (主题) and organizations its departments (部门), in Chinese
+# and in English, and a few core Chinese translations are wrong.
+RENAMED_CORE_MESSAGES = (
+    N_("Group"),
+    N_("Groups"),
+    N_("Organization"),
+    N_("Organizations"),
+    N_("No groups found"),
+    N_("No organizations found"),
+    N_("Log in"),
+    N_("Followers"),
+    N_("Field"),
+    N_("Value"),
+)
+
 CORE_PLURAL_MESSAGES = (
+    N_plural("{number} group found", "{number} groups found"),
+    N_plural("{number} organization found", "{number} organizations found"),
     N_plural("{num} Member", "{num} Members"),
     N_plural('{number} dataservice found for "{query}"', '{number} dataservices found for "{query}"'),
     N_plural("{number} dataservice found", "{number} dataservices found"),

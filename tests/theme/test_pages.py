@@ -250,6 +250,17 @@ class TestGroupPages:
         assert "三级医疗机构基本信息" in text
         assert "开放属性" in text
 
+    def test_breadcrumbs_use_portal_terms(self, app, catalogue):
+        topic = BeautifulSoup(app.get(tk.url_for("group.read", id="health")).body, "html.parser")
+        department = BeautifulSoup(
+            app.get(tk.url_for("organization.read", id="tj-health")).body, "html.parser")
+        topic_crumbs = topic.select_one(".breadcrumb").get_text(" ")
+        department_crumbs = department.select_one(".breadcrumb").get_text(" ")
+        assert "主题" in topic_crumbs
+        assert "群组" not in topic_crumbs
+        assert "部门" in department_crumbs
+        assert "组织" not in department_crumbs
+
     def test_topic_and_department_indexes(self, app, catalogue):
         topics = app.get(tk.url_for("group.index"))
         departments = app.get(tk.url_for("organization.index"))
@@ -271,6 +282,10 @@ class TestEnglishLocale:
         assert "Monthly" in _facet_section(response, "Update frequency")
         assert "Open on conditions" in _facet_section(response, "Open condition")
         assert "更新频率" not in _text(response)
+
+    def test_english_topic_index(self, app, catalogue):
+        text = _text(app.get("/en" + tk.url_for("group.index")))
+        assert "1 topic found" in text
 
     def test_english_dataset_page(self, app, catalogue):
         text = _text(app.get("/en" + tk.url_for("dataset.read", id=catalogue["dataset"]["name"])))

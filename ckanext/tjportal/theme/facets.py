@@ -17,6 +17,6 @@ def portal_facets() -> dict[str, Any]:
     }
 
 
-# Facets whose values are codes of a schema field's choices; the facet
+# Facets whose values are codes of a schema field's choices. The facet
 # lists show the choice labels instead of the codes.
 CHOICE_FACETS = ("update_frequency", "open_condition")

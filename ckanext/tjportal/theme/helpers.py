@@ -17,7 +17,7 @@ from ckanext.tjportal.theme import facets
 
 log = logging.getLogger(__name__)
 
-# The portal's catalogue holds these two dataset types.
+# The dataset types of the portal's catalogue.
 PORTAL_DATASET_TYPES = ("dataset", "dataservice")
 
 # The Chinese site name, the default of ckan.site_title set by the plugin.
@@ -34,7 +34,7 @@ def tjportal_site_title() -> str:
     """Return the site title in the user's language.
 
     When ``ckan.site_title`` is the portal's Chinese name (the default), pages
-    in other languages show its translation; any other configured title is
+    in other languages show its translation. Any other configured title is
     shown as configured.
     """
     title = tk.config.get("ckan.site_title")
@@ -101,7 +101,7 @@ def _groups_with_counts(
 def tjportal_topics(limit: Optional[int] = None) -> list[dict[str, Any]]:
     """Return the topics (CKAN groups) with the number of items in each.
 
-    The list is sorted by count, largest first; ``limit`` defaults to
+    The list is sorted by count, largest first. ``limit`` defaults to
     ``ckanext.tjportal.theme.home_topics``.
     """
     if limit is None:
@@ -112,7 +112,7 @@ def tjportal_topics(limit: Optional[int] = None) -> list[dict[str, Any]]:
 def tjportal_departments(limit: Optional[int] = None) -> list[dict[str, Any]]:
     """Return the departments (CKAN organizations) with their item counts.
 
-    The list is sorted by count, largest first; ``limit`` defaults to
+    The list is sorted by count, largest first. ``limit`` defaults to
     ``ckanext.tjportal.theme.home_departments``.
     """
     if limit is None:
@@ -178,7 +178,7 @@ def get_facet_items_dict(
     """Return core's facet items, labelled with schema choices where defined.
 
     Update frequency and open condition are stored as codes such as
-    ``monthly``; the facet lists show the schema's label for the user's
+    ``monthly``, so the facet lists show the schema's label in the user's
     language instead.
     """
     items = next_helper(facet, search_facets, limit, exclude_active)
@@ -236,7 +236,7 @@ def _preview_rows() -> int:
 def tjportal_datastore_preview(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
     """Return the first records of the item's first DataStore resource.
 
-    The result holds ``resource``, ``columns`` (each with ``id`` and a
+    The result contains ``resource``, ``columns`` (each with ``id`` and a
     ``label`` taken from the data dictionary's ``info.label`` when present),
     ``rows`` (lists of values in column order) and ``total``. Returns None
     when no resource has a DataStore table the user may read.

@@ -6,12 +6,14 @@ from typing import Any
 
 import yaml
 
+from ckan.authz import get_local_functions
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.config.declaration import Declaration, Key
 
-from ckanext.tjportal.theme import facets
+from ckanext.tjportal.theme import facets, helpers
+from ckanext.tjportal.theme.logic import topics
 from ckanext.tjportal.translation import TjportalTranslation
 
 # Core options whose defaults the portal changes. A value set in the ini
@@ -20,7 +22,7 @@ PORTAL_CORE_DEFAULTS = {
     "ckan.locale_default": "zh_Hans_CN",
     "ckan.locales_offered": ["zh_Hans_CN", "en"],
     "ckan.site_title": "天津市信息资源统一开放平台",
-    # /dataset lists datasets only; data services have their own page.
+    # /dataset lists datasets only, because data services have their own page.
     "ckan.search.show_all_types": "false",
 }
 
@@ -43,7 +45,18 @@ def declare_options(declaration: Declaration, key: Key) -> None:
             option.set_default(default)
 
 
-@tk.blanket.helpers
+def template_helpers() -> dict[str, Any]:
+    """Return the public functions of helpers.py plus the schemas' topic choices.
+
+    The topics field of the scheming schemas names ``tjportal_topic_choices``
+    as its ``choices_helper``.
+    """
+    found = dict(get_local_functions(helpers))
+    found["tjportal_topic_choices"] = topics.topic_choices
+    return found
+
+
+@tk.blanket.helpers(template_helpers)
 @tk.blanket.validators
 @tk.blanket.cli
 @tk.blanket.config_declarations(declare_options)
