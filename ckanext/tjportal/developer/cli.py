@@ -5,6 +5,10 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+# The cli blanket registers the members named here; without __all__ it would
+# take every function of the module, which are click objects here.
+__all__ = ["tjportal_developer"]
+
 
 @click.group(name="tjportal-developer", short_help="Developer registrations and metering")
 def tjportal_developer() -> None:

@@ -34,6 +34,7 @@ from ckan.lib.redis import connect_to_redis
 from ckan.types import Context
 
 from ckanext.tjportal.developer import model as developer_model
+from ckanext.tjportal.developer.logic.lookup import context_user
 from ckanext.tjportal.developer.model import Developer, DeveloperUsage
 
 log = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ class Meter:
         """
         if self.developer_id is not None:
             return
-        user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
+        user = context_user(context)
         if user is not None and user.sysadmin:
             return
 

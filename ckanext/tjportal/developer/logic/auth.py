@@ -86,8 +86,12 @@ def datastore_search(next_auth: AuthFunction, context: Context, data_dict: DataD
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def datastore_search_sql(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    # DataStore 2.12 passes the table names as a generator, which its own
+    # auth function uses up, so keep them in a list for both.
+    table_names = list(context.get("table_names") or [])
+    context["table_names"] = table_names  # type: ignore[typeddict-unknown-key]
     result: Any = next_auth(context, data_dict)
     meter = context.get(metering.METER_CONTEXT_KEY)
     if result.get("success") and meter is not None:
-        meter.admit(context, list(context.get("table_names") or []))
+        meter.admit(context, table_names)
     return result

@@ -10,7 +10,11 @@ from ckanext.tjportal.developer.model import Developer
 
 
 def context_user(context: Context) -> Optional[model.User]:
-    """Return the user an action runs as, or None for anonymous calls."""
+    """Return the user an action runs as, or None for anonymous calls.
+
+    The Action API view puts ``current_user`` into ``auth_user_obj``, which
+    is an AnonymousUser rather than None for anonymous requests.
+    """
     user = context.get("auth_user_obj")
     if isinstance(user, model.User):
         return user
