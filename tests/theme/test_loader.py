@@ -131,6 +131,8 @@ class TestLoadDemo:
         assert service["open_condition"] == "conditional"
         assert service["open_conditions"]
         assert service["resources"] == []
+        assert "publish_date" not in service
+        assert "record_count" not in service
 
     def test_departments_and_topics_created(self, cli, catalogue):
         _load(cli, catalogue)

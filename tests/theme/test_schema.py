@@ -10,7 +10,6 @@ from ckan.tests.helpers import call_action
 from ckanext.tjportal.theme.logic.slug import slugify_title
 
 pytestmark = [
-    pytest.mark.ckan_config("ckan.search.automatic_indexing", "false"),
     pytest.mark.usefixtures("with_plugins", "clean_db"),
 ]
 
@@ -348,3 +347,47 @@ class TestTopicChoices:
         assert len(choices) == 30
         assert choices[0] == {"value": "topic-00", "label": "主题00"}
         assert "not-a-topic" not in [choice["value"] for choice in choices]
+
+
+class TestDatasetForm:
+    @pytest.fixture
+    def editor(self, topic):
+        user = factories.SysadminWithToken()
+        organization = factories.Organization(
+            name="tj-transport", title="天津市交通运输委员会",
+            users=[{"name": user["name"], "capacity": "admin"}])
+        return {"headers": {"Authorization": user["token"]}, "org": organization}
+
+    def test_new_form_lists_topics(self, app, editor):
+        response = app.get(tk.url_for("dataset.new"), headers=editor["headers"])
+
+        assert response.status_code == 200
+        assert 'id="field-groups-health"' in response.body
+        assert "医疗卫生" in response.body
+
+    def test_form_post_saves_topic_and_name(self, app, editor):
+        response = app.post(tk.url_for("dataset.new"), headers=editor["headers"], data={
+            "title": "公交站点信息", "name": "", "owner_org": editor["org"]["id"],
+            "groups": "health", "save": "continue"}, follow_redirects=False)
+
+        assert response.status_code == 302
+        dataset = call_action("package_show", id="gong-jiao-zhan-dian-xin-xi")
+        assert [group["name"] for group in dataset["groups"]] == ["health"]
+
+    def test_form_error_in_chinese_by_default(self, app, editor):
+        response = app.post(tk.url_for("dataset.new"), headers=editor["headers"], data={
+            "title": "公交站点信息", "name": "", "owner_org": editor["org"]["id"],
+            "record_count": "-3", "save": "continue"})
+
+        assert response.status_code == 200
+        assert "请至少选择一个主题。" in response.body
+        assert "请输入大于或等于 0 的整数。" in response.body
+        assert "Select at least one topic." not in response.body
+
+    def test_form_error_in_english_locale(self, app, editor):
+        response = app.post(tk.url_for("dataset.new", locale="en"), headers=editor["headers"],
+                            data={"title": "公交站点信息", "name": "",
+                                  "owner_org": editor["org"]["id"], "save": "continue"})
+
+        assert response.status_code == 200
+        assert "Select at least one topic." in response.body
