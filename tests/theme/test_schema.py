@@ -116,6 +116,11 @@ class TestRequiredFields:
         assert "title" in _errors(excinfo)
         assert "name" not in _errors(excinfo)
 
+    def test_blank_title_rejected(self, sysadmin_context, department, topic):
+        with pytest.raises(tk.ValidationError) as excinfo:
+            _create(sysadmin_context, department, topic, title="   ")
+        assert "title" in _errors(excinfo)
+
     def test_department_required(self, sysadmin_context, department, topic):
         with pytest.raises(tk.ValidationError) as excinfo:
             _create(sysadmin_context, department, topic, owner_org="")
