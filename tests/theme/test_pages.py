@@ -274,6 +274,7 @@ class TestEnglishLocale:
     def test_english_home(self, app, catalogue):
         text = _text(app.get("/en" + tk.url_for("home.index")))
         assert "Tianjin Information Resources Open Platform" in text
+        assert "About Tianjin Information Resources Open Platform" in text
         assert "Latest datasets" in text
         assert "Data services" in text
 

@@ -22,6 +22,8 @@ PORTAL_CORE_DEFAULTS = {
     "ckan.locale_default": "zh_Hans_CN",
     "ckan.locales_offered": ["zh_Hans_CN", "en"],
     "ckan.site_title": "天津市信息资源统一开放平台",
+    # No logo, so the header shows the site title as text.
+    "ckan.site_logo": "",
     # /dataset lists datasets only, because data services have their own page.
     "ckan.search.show_all_types": "false",
 }
