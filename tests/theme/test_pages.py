@@ -138,6 +138,14 @@ class TestHeader:
         assert "主题" in nav
         assert "部门" in nav
 
+    def test_catalogue_completes_and_overrides_core(self, app, catalogue):
+        text = _text(app.get(tk.url_for("home.index")))
+        # Core's zh_Hans_CN catalogue leaves the first empty and has 登陆
+        # for the second.
+        assert "跳到主要内容" in text
+        assert "登录" in text
+        assert "登陆" not in text
+
     def test_language_links_offer_chinese_and_english(self, app, catalogue):
         soup = BeautifulSoup(app.get(tk.url_for("home.index")).body, "html.parser")
         links = soup.select(".tjportal-locale-links li")
