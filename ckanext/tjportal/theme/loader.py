@@ -262,6 +262,8 @@ class CatalogueLoader:
         # catalogue keeps unique. The dataset name is the title's pinyin,
         # numbered on collision, and a stored dataset with that name, owner
         # and title is this record.
+        # NOTE: a dataset retitled on the site no longer matches its record,
+        # so the next run creates a second dataset for that record.
         existing = self._find_record(slugify_title(title), department, title)
         if isinstance(existing, str):
             tk.get_action("package_create")(self._context(), dict(data, name=existing))
