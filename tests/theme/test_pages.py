@@ -225,6 +225,12 @@ class TestDataservicePage:
         assert len(rows) == 20
         assert "医院1" in rows[0].get_text()
 
+    def test_service_page_tab_names_type(self, app, catalogue):
+        response = app.get(tk.url_for("dataservice.read", id=catalogue["service"]["name"]))
+        soup = BeautifulSoup(response.body, "html.parser")
+        tabs = [" ".join(tab.get_text().split()) for tab in soup.select(".page-header .nav-tabs li")]
+        assert tabs == ["数据接口", "主题"]
+
     def test_preview_escapes_cell_values(self, app, catalogue):
         response = app.get(tk.url_for("dataservice.read", id=catalogue["service"]["name"]))
         assert "&lt;b&gt;r1&lt;/b&gt;" in response.body

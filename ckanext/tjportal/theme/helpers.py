@@ -205,6 +205,7 @@ def _dataservice_labels() -> dict[str, str]:
         "edit label": tk._("Edit data service"),
         "facet label": services,
         "main nav": services,
+        "no description": tk._("There is no description for this data service."),
         "page title": services,
         "save label": tk._("Save data service"),
         "search placeholder": tk._("Search data services..."),
