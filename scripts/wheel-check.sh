@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the wheel, install it with its dependencies into a scratch virtualenv
 # and check that the installed package is complete: the plugins load, and the
-# scheming schemas and the compiled zh_Hans_CN catalogue are inside it.
+# scheming schemas, the compiled zh_Hans_CN catalogue, the theme's templates
+# and assets are inside it.
 #
 #   scripts/wheel-check.sh [INI]
 #
@@ -57,6 +58,17 @@ for name in ("dataset.yaml", "dataservice.yaml"):
     if name not in schemas:
         problems.append(f"schemas/{name} is missing")
 
+# Files the plugins read at run time, besides the schemas.
+for name in (
+    "theme/config_declaration.yaml",
+    "theme/templates/home/index.html",
+    "theme/templates/tjportal/theme/home/main.html",
+    "theme/assets/webassets.yml",
+    "theme/assets/css/theme.css",
+):
+    if not (package / name).is_file():
+        problems.append(f"{name} is missing")
+
 catalogue = package / "i18n" / "zh_Hans_CN" / "LC_MESSAGES" / "ckanext-tjportal.mo"
 if not catalogue.is_file():
     problems.append(f"{catalogue.relative_to(package)} is missing")
@@ -78,5 +90,5 @@ for name in ("tjportal", "tjportal_search", "scheming_datasets"):
 if problems:
     sys.exit("error: the installed wheel is incomplete:\n  " + "\n  ".join(problems))
 print(f"OK: {package} has the schemas {sorted(schemas)}, the zh_Hans_CN catalogue, "
-      "and its plugins load")
+      "the theme's templates and assets, and its plugins load")
 PY
