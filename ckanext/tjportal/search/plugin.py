@@ -10,6 +10,7 @@ from ckanext.tjportal.translation import TjportalTranslation
 
 
 @tk.blanket.config_declarations
+@tk.blanket.actions
 class TjportalSearchPlugin(TjportalTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)

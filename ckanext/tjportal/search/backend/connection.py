@@ -18,9 +18,11 @@ import psycopg2
 import psycopg2.errors
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.search.common import SearchError, SearchIndexError, SearchQueryError
+from ckan.lib.search.common import (
+    SearchError, SearchIndexError, SearchQueryError, solr_datetime_decoder,
+)
 
-from . import documents, lucene, text
+from . import documents, lucene, parsers, text
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,12 @@ SORT_COLUMNS = {
     "index_id": "d.index_id",
 }
 DEFAULT_FACET_LIMIT = 50
+# Row counts and facet limits above this mean "no limit", because
+# PostgreSQL's LIMIT takes a bigint.
+MAX_LIMIT = 2 ** 62
+# Codes of the PostgreSQL errors a search request can cause by its values
+# (class 22 data exceptions, 42601 syntax error, class 54 program limits).
+QUERY_ERROR_CLASSES = ("22", "42601", "54")
 
 
 class SearchResults:
@@ -95,11 +103,35 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _int_param(params: dict[str, Any], name: str, default: int) -> int:
-    value = params.get(name, default)
+    value = params.get(name)
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
     try:
         return int(value)
-    except (TypeError, ValueError):
-        raise SearchQueryError("Invalid %s parameter: %r" % (name, str(value)[:50]))
+    except (TypeError, ValueError, OverflowError):
+        raise SearchQueryError(tk._("Invalid %s parameter %r: expected an integer") % (name, str(value)[:50]))
+
+
+def _check_text(name: str, value: Any) -> None:
+    """Raise SearchQueryError for text PostgreSQL cannot take: NUL characters
+    and unpaired surrogates, which have no UTF-8 form."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_text(name, item)
+        return
+    if not isinstance(value, str):
+        return
+    if "\x00" in value:
+        raise SearchQueryError(tk._("Invalid %s parameter: it contains a NUL character") % name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SearchQueryError(
+            tk._("Invalid %s parameter: it contains an unpaired surrogate, which is not valid Unicode")
+            % name
+        )
 
 
 class PostgresSearchConnection:
@@ -107,13 +139,18 @@ class PostgresSearchConnection:
 
     url = "tjportal_search (PostgreSQL)"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    def __init__(self, decode_dates: bool = True) -> None:
+        # Like pysolr with CKAN's date decoder: result values in Solr's date
+        # format become datetime objects.
+        self.decode_dates = decode_dates
 
     # Writes
 
     def add(self, docs: list[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
-        rows = [documents.document_row(doc) for doc in docs]
+        try:
+            rows = [documents.document_row(doc) for doc in docs]
+        except ValueError as error:
+            raise SearchIndexError(tk._("Invalid search document: %s") % error)
         if not rows:
             return ""
         try:
@@ -122,9 +159,13 @@ class PostgresSearchConnection:
                     cursor.execute(documents.UPSERT_SQL, row)
         except psycopg2.errors.UndefinedTable:
             raise SearchIndexError(MISSING_TABLE_MESSAGE)
-        except psycopg2.Error as error:
+        except psycopg2.Error:
+            # The PostgreSQL message stays in the log: CKAN shows this error's
+            # text on the dataset form.
             log.exception("Indexing %d search documents failed", len(rows))
-            raise SearchIndexError("Indexing failed: %s" % (error.pgerror or error))
+            raise SearchIndexError(
+                tk._("Indexing failed because of a database error; the server log has the details")
+            )
         log.debug("Indexed %d search documents", len(rows))
         return ""
 
@@ -158,15 +199,24 @@ class PostgresSearchConnection:
     def search(self, q: Optional[str] = None, **params: Any) -> SearchResults:
         if q is None:
             q = params.pop("q", None)
-        query = SqlSearch(q or "*:*", params)
+        for name, value in list(params.items()) + [("q", q)]:
+            _check_text(name, value)
+        query = SqlSearch(str(q or "*:*"), params)
         try:
-            return query.run()
+            results = query.run()
         except psycopg2.errors.UndefinedTable:
             raise SearchError(MISSING_TABLE_MESSAGE)
-        except (psycopg2.errors.SyntaxError, psycopg2.errors.InvalidTextRepresentation,
-                psycopg2.errors.DataException) as error:
-            log.info("Search query rejected by PostgreSQL: %s", error)
-            raise SearchQueryError("Invalid search query: %s" % str(q)[:200])
+        except psycopg2.Error as error:
+            # PostgreSQL's message names tables and functions, so it goes to
+            # the log and the client gets a plain one.
+            if (error.pgcode or "").startswith(QUERY_ERROR_CLASSES):
+                log.info("Search query rejected by PostgreSQL (%s): %s", error.pgcode, error)
+                raise SearchQueryError("Invalid search query: %s" % str(q)[:200])
+            log.exception("Search query failed")
+            raise SearchError(tk._("The search failed because of a database error"))
+        if self.decode_dates:
+            results.docs = [solr_datetime_decoder(doc) for doc in results.docs]
+        return results
 
 
 class SqlSearch:
@@ -179,46 +229,29 @@ class SqlSearch:
 
     def where(self) -> lucene.Sql:
         parts = [self._query_condition()]
-        default_operator = str(self.params.get("q.op") or "AND")
+        # Filter queries restrict the results but, as in Solr, do not rank them.
+        filters = parsers.QueryParser(self.params, lucene.TermMatcher())
         for fq in _as_list(self.params.get("fq")):
-            self._reject_local_params(fq)
-            translator = lucene.LuceneTranslator(
-                default_operator=default_operator,
-                matcher=lucene.TermMatcher(),
-            )
-            parts.append(translator.translate(fq))
-        return lucene._join(parts, "AND")
-
-    @staticmethod
-    def _reject_local_params(value: str) -> None:
-        if value.lstrip().startswith("{!"):
-            raise SearchQueryError("Local parameters are not supported: %s" % value[:100])
+            parts.append(filters.translate(fq, "lucene"))
+        return lucene.join(parts, "AND")
 
     def _query_condition(self) -> lucene.Sql:
         q = self.q.strip()
-        self._reject_local_params(q)
         def_type = str(self.params.get("defType") or "lucene")
+        if def_type not in parsers.SUPPORTED_PARSERS:
+            raise SearchQueryError(
+                tk._("Invalid defType %r: use one of %s")
+                % (def_type[:50], ", ".join(parsers.SUPPORTED_PARSERS))
+            )
         if q in ("*:*", "*", ""):
             return lucene.TRUE
-        if def_type == "dismax":
-            return lucene.translate_dismax(q, self.matcher)
-        translator = lucene.LuceneTranslator(
-            default_field=str(self.params.get("df") or "text"),
-            default_operator=str(self.params.get("q.op") or "AND"),
-            matcher=self.matcher,
-        )
-        if def_type == "edismax":
-            try:
-                return translator.translate(q)
-            except SearchQueryError:
-                return lucene.translate_dismax(q, self.matcher)
-        return translator.translate(q)
+        return parsers.QueryParser(self.params, self.matcher).translate(q, def_type)
 
     def rank(self) -> lucene.Sql:
         terms = self.matcher.rank_terms
         if not terms:
             return lucene.Sql("1.0::real")
-        query = lucene._join(terms, "||")
+        query = lucene.join(terms, "||")
         return lucene.Sql("ts_rank(%%s::real[], d.words, %s)" % query.text, [RANK_WEIGHTS] + query.params)
 
     def order_by(self) -> lucene.Sql:
@@ -256,6 +289,7 @@ class SqlSearch:
         start = _int_param(self.params, "start", 0)
         if rows < 0 or start < 0:
             raise SearchQueryError("rows and start must not be negative")
+        rows = min(rows, MAX_LIMIT)
         where = self.where()
         rank = self.rank()
         order = self.order_by()
@@ -313,6 +347,8 @@ class SqlSearch:
     def _facets(self, cursor: Any, where: lucene.Sql) -> dict[str, list[Any]]:
         result: dict[str, list[Any]] = {}
         limit = _int_param(self.params, "facet.limit", DEFAULT_FACET_LIMIT)
+        if limit > MAX_LIMIT:
+            limit = -1
         mincount = max(_int_param(self.params, "facet.mincount", 0), 1)
         facet_sort = str(self.params.get("facet.sort") or ("count" if limit >= 0 else "index"))
         order = "count(*) DESC, t.v ASC" if facet_sort == "count" else "t.v ASC"
@@ -338,13 +374,22 @@ class SqlSearch:
 _installed = False
 
 
+_check_solr_schema_file: Any = None
+
+
 def make_connection(decode_dates: bool = True) -> PostgresSearchConnection:
     """Replacement for ``ckan.lib.search.common.make_connection``."""
-    return PostgresSearchConnection()
+    return PostgresSearchConnection(decode_dates=decode_dates)
 
 
 def check_schema_version(schema_file: Optional[str] = None) -> bool:
-    """Replacement for CKAN's Solr schema check: there is no Solr schema to check."""
+    """Replacement for CKAN's Solr schema check, which fetches the schema from Solr.
+
+    There is no Solr server to ask, so the check passes. A schema file given
+    explicitly is still checked by CKAN's own function.
+    """
+    if schema_file:
+        return _check_solr_schema_file(schema_file)
     return True
 
 
@@ -355,7 +400,7 @@ def install() -> None:
     every plugin after start-up and reloads them per test, and the index must
     keep working in between.
     """
-    global _installed
+    global _installed, _check_solr_schema_file
     if _installed:
         return
     import ckan.lib.search as search
@@ -363,6 +408,7 @@ def install() -> None:
 
     for module in (common, index, query, search):
         module.make_connection = make_connection  # type: ignore[attr-defined]
+    _check_solr_schema_file = search.check_solr_schema_version
     search.check_solr_schema_version = check_schema_version  # type: ignore[assignment]
 
     dictionary = tk.config.get("ckanext.tjportal.search.user_dictionary")

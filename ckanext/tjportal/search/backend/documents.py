@@ -8,7 +8,7 @@ from typing import Any, Optional
 from dateutil import parser as date_parser
 
 from . import text
-from .lucene import is_text_field
+from .lucene import is_date_field, is_text_field
 
 # Fields CKAN stores as JSON strings for display; they are never searched.
 STORED_ONLY_FIELDS = frozenset({"data_dict", "validated_data_dict"})
@@ -58,6 +58,43 @@ def _timestamp(value: Any) -> Optional[datetime.datetime]:
     return parsed
 
 
+def solr_date(value: Any) -> str:
+    """Format a date the way Solr returns a date field.
+
+    Solr keeps dates in UTC with millisecond precision and prints them with a
+    trailing ``Z`` and no fraction when the milliseconds are zero, for example
+    ``2014-06-10T08:24:12.782Z``. Raises ValueError when ``value`` is not a date.
+    """
+    moment = _timestamp(value)
+    if moment is None:
+        raise ValueError("not a date: %r" % str(value)[:100])
+    moment = moment.astimezone(datetime.timezone.utc)
+    formatted = "%04d-%02d-%02dT%02d:%02d:%02d" % (
+        moment.year, moment.month, moment.day,
+        moment.hour, moment.minute, moment.second,
+    )
+    milliseconds = moment.microsecond // 1000
+    if milliseconds:
+        formatted += ".%03d" % milliseconds
+    return formatted + "Z"
+
+
+def _with_solr_dates(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``doc`` with its date fields formatted by :func:`solr_date`."""
+    result = dict(doc)
+    for key, value in doc.items():
+        if not is_date_field(key) or value in (None, "", []):
+            continue
+        try:
+            if isinstance(value, (list, tuple)):
+                result[key] = [solr_date(item) for item in value if item not in (None, "")]
+            else:
+                result[key] = solr_date(value)
+        except ValueError as error:
+            raise ValueError("invalid date in search document field %r: %s" % (key, error))
+    return result
+
+
 def _weighted_values(doc: dict[str, Any]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
     for key, value in doc.items():
@@ -79,11 +116,13 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
     """Build the column values of one search document.
 
     Raises ValueError when the document has no ``index_id``, ``id`` or
-    ``site_id``, which every CKAN index document carries.
+    ``site_id``, which every CKAN index document carries, or when a date field
+    (``metadata_modified``, ``*_date``, ...) is not a date, which Solr rejects too.
     """
     for required in ("index_id", "id", "site_id"):
         if not doc.get(required):
             raise ValueError("search document without %r" % required)
+    doc = _with_solr_dates(doc)
 
     fields: dict[str, list[str]] = {}
     for key, value in doc.items():
@@ -135,10 +174,10 @@ INSERT INTO tjportal_search_document (
     %(metadata_modified)s, %(metadata_created)s, %(permission_labels)s,
     %(fields)s::jsonb, %(stored)s::jsonb,
     %(cjk_words)s::tsvector
-        || setweight(to_tsvector('english', %(latin_a)s), 'A')
-        || setweight(to_tsvector('english', %(latin_b)s), 'B')
-        || setweight(to_tsvector('english', %(latin_c)s), 'C')
-        || setweight(to_tsvector('english', %(latin_d)s), 'D'),
+        || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
+        || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
+        || setweight(to_tsvector('{config}', %(latin_c)s), 'C')
+        || setweight(to_tsvector('{config}', %(latin_d)s), 'D'),
     nextval('tjportal_search_document_seq'), now()
 )
 ON CONFLICT (index_id) DO UPDATE SET
@@ -154,4 +193,4 @@ ON CONFLICT (index_id) DO UPDATE SET
     words = EXCLUDED.words,
     seq = EXCLUDED.seq,
     indexed_at = EXCLUDED.indexed_at
-"""
+""".format(config=text.TEXT_SEARCH_CONFIG)

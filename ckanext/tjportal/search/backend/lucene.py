@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -22,6 +23,7 @@ from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.parser import parser as lucene_parser
 
+import ckan.plugins.toolkit as tk
 from ckan.lib.search.common import SearchQueryError
 
 from . import text
@@ -40,7 +42,22 @@ DATE_COLUMNS = {
     "metadata_created": "metadata_created",
 }
 DATE_FIELD_SUFFIX = "_date"
-FIELD_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+# Solr's copies of ``name`` and ``title`` split into every 2 to 10 character
+# substring (``text_ngram`` in the schema), which package_autocomplete queries.
+NGRAM_SOURCES = {"name_ngram": "name", "title_ngram": "title"}
+NGRAM_MIN, NGRAM_MAX = 2, 10
+# Letters and digits of any script, "_", and "." or "-" after the first
+# character. Field names only ever travel as bind parameters; unknown ones
+# match nothing, as under Solr's catch-all dynamic field.
+FIELD_NAME = re.compile(r"\w[\w.\-]*")
+# Solr's default maxBooleanClauses; a query with more terms is rejected.
+MAX_CLAUSES = 1024
+# Deepest nesting of brackets and operators a query may have.
+MAX_NESTING = 100
+
+# luqum's parser and lexer keep their state in module-level objects, so one
+# thread at a time may use them.
+_parser_lock = threading.Lock()
 
 _DATE_MATH = re.compile(
     r"^NOW(?P<ops>(?:[+-]\d+(?:YEARS?|MONTHS?|DAYS?|HOURS?|MINUTES?|SECONDS?)"
@@ -58,7 +75,7 @@ def is_date_field(name: str) -> bool:
 
 
 def check_field_name(name: str) -> str:
-    if not FIELD_NAME.match(name) or len(name) > 200:
+    if not FIELD_NAME.fullmatch(name) or len(name) > 200:
         raise SearchQueryError("Invalid field name in search query: %r" % name[:200])
     return name
 
@@ -75,7 +92,7 @@ TRUE = Sql("TRUE")
 FALSE = Sql("FALSE")
 
 
-def _join(parts: list[Sql], operator: str) -> Sql:
+def join(parts: list[Sql], operator: str) -> Sql:
     if not parts:
         return TRUE if operator == "AND" else FALSE
     if len(parts) == 1:
@@ -86,7 +103,7 @@ def _join(parts: list[Sql], operator: str) -> Sql:
     return Sql("(" + (" %s " % operator).join(p.text for p in parts) + ")", params)
 
 
-def _not(part: Sql) -> Sql:
+def negate(part: Sql) -> Sql:
     return Sql("NOT COALESCE(%s, FALSE)" % part.text, list(part.params))
 
 
@@ -148,6 +165,13 @@ def parse_date(value: str, now: Optional[datetime.datetime] = None) -> Optional[
 
 
 def _shift_date(value: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
+    try:
+        return _shift_date_unchecked(value, amount, unit)
+    except (ValueError, OverflowError):
+        raise SearchQueryError(tk._("Date out of range in search query: %+d %s") % (amount, unit))
+
+
+def _shift_date_unchecked(value: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
     unit = unit.rstrip("S")
     if unit == "YEAR":
         return value.replace(year=value.year + amount)
@@ -200,8 +224,10 @@ class TermMatcher:
             parts.append(Sql("%s::tsquery", [analyzed.cjk_query]))
         if analyzed.latin:
             function = "phraseto_tsquery" if analyzed.phrase else "plainto_tsquery"
-            parts.append(Sql("%s('english', %%s)" % function, [analyzed.latin]))
-        return _join(parts, "&&")
+            parts.append(Sql(
+                "%s('%s', %%s)" % (function, text.TEXT_SEARCH_CONFIG), [analyzed.latin]
+            ))
+        return join(parts, "&&")
 
     # Tokenised fields other than ``text``.
 
@@ -233,7 +259,7 @@ class TermMatcher:
             parts.append(Sql("(stored ->> %s) ILIKE %s", [name, "%" + _like_escape_all(term) + "%"]))
         if not parts:
             return TRUE
-        return _join(parts, "AND")
+        return join(parts, "AND")
 
     def text_wildcard(self, name: str, term: str) -> Sql:
         pattern = _like_pattern(text.normalize(term))
@@ -247,6 +273,32 @@ class TermMatcher:
             "WHERE t.v LIKE %s)",
             [name, pattern],
         )
+
+    def add_rank_term(self, term: str, phrase: bool) -> None:
+        """Rank results by ``term`` without filtering on it."""
+        analyzed = text.analyze_term(term, phrase=phrase)
+        if not analyzed.empty:
+            self.rank_terms.append(self._tsquery(analyzed))
+
+    # The n-gram copies of ``name`` and ``title``.
+
+    @staticmethod
+    def ngram(name: str, term: str) -> Sql:
+        """Match like Solr's ``text_ngram``: each white-space separated token of
+        ``term`` must be a 2 to 10 character substring of the source field."""
+        tokens = term.lower().split()
+        if not tokens or any(not NGRAM_MIN <= len(t) <= NGRAM_MAX for t in tokens):
+            return FALSE
+        source = NGRAM_SOURCES[name]
+        return join(
+            [Sql("strpos(lower(stored ->> %s), %s) > 0", [source, token]) for token in tokens],
+            "AND",
+        )
+
+    @staticmethod
+    def ngram_wildcard(name: str, term: str) -> Sql:
+        pattern = "%" + _like_pattern(term.lower()) + "%"
+        return Sql("lower(stored ->> %s) LIKE %s", [NGRAM_SOURCES[name], pattern])
 
     # Exact string fields.
 
@@ -281,7 +333,7 @@ class TermMatcher:
                 parts.append(Sql("%s %s %%s" % (expression, "<=" if include_high else "<"), params + [high_value]))
             if not parts:
                 return Sql("fields ? %s", [name]) if not column else TRUE
-            return _join(parts, "AND")
+            return join(parts, "AND")
 
         numeric = all(v == "*" or _is_number(v) for v in (low, high))
         element = "t.v"
@@ -315,16 +367,23 @@ class LuceneTranslator:
 
     def __init__(self, default_field: str = "text", default_operator: str = "AND",
                  matcher: Optional[TermMatcher] = None) -> None:
-        self.default_field = default_field
+        self.default_field = check_field_name(default_field)
         self.default_operator = default_operator.upper()
+        if self.default_operator not in ("AND", "OR"):
+            raise SearchQueryError(
+                tk._("Invalid default operator (q.op) %r: use AND or OR") % default_operator[:20]
+            )
         self.matcher = matcher or TermMatcher()
+        self._depth = 0
+        self._terms = 0
 
     def translate(self, query: str) -> Sql:
         query = query.strip()
         if not query:
             return TRUE
         try:
-            node = lucene_parser.parse(query)
+            with _parser_lock:
+                node = lucene_parser.parse(query)
         except (ParseError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise SearchQueryError("Invalid search query %r: %s" % (query[:200], error))
         return self.node(node, None)
@@ -332,6 +391,23 @@ class LuceneTranslator:
     # Boolean structure.
 
     def node(self, node: tree.Item, field_name: Optional[str]) -> Sql:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise SearchQueryError(
+                    tk._("Invalid search query: brackets or operators nested more than %d deep")
+                    % MAX_NESTING
+                )
+            return self._node(node, field_name)
+        finally:
+            self._depth -= 1
+
+    def _count_term(self) -> None:
+        self._terms += 1
+        if self._terms > MAX_CLAUSES:
+            raise SearchQueryError(tk._("Invalid search query: more than %d terms") % MAX_CLAUSES)
+
+    def _node(self, node: tree.Item, field_name: Optional[str]) -> Sql:
         if isinstance(node, (tree.AndOperation, tree.OrOperation, tree.UnknownOperation)):
             return self.boolean(node, field_name)
         if isinstance(node, (tree.Group, tree.FieldGroup)):
@@ -346,14 +422,17 @@ class LuceneTranslator:
         if isinstance(node, tree.Boost):
             return self.node(node.expr, field_name)
         if isinstance(node, (tree.Not, tree.Prohibit)):
-            return _not(self.node(node.a, field_name))
+            return negate(self.node(node.a, field_name))
         if isinstance(node, tree.Plus):
             return self.node(node.a, field_name)
         if isinstance(node, tree.Word):
+            self._count_term()
             return self.word(node.value, field_name or self.default_field)
         if isinstance(node, tree.Phrase):
+            self._count_term()
             return self.phrase(node.value[1:-1], field_name or self.default_field)
         if isinstance(node, tree.Range):
+            self._count_term()
             return self.matcher.range(
                 field_name or self.default_field,
                 str(node.low.value), str(node.high.value),
@@ -384,9 +463,9 @@ class LuceneTranslator:
                 should.append(self.node(child, field_name))
         parts = list(must)
         if should and not must:
-            parts.append(_join(should, "OR"))
-        parts.extend(_not(p) for p in must_not)
-        return _join(parts, "AND")
+            parts.append(join(should, "OR"))
+        parts.extend(negate(p) for p in must_not)
+        return join(parts, "AND")
 
     # Terms.
 
@@ -394,78 +473,26 @@ class LuceneTranslator:
         if field_name == "*":
             raise SearchQueryError("Invalid search query: '*' is only valid as '*:*'")
         if has_wildcard(value):
+            if field_name in NGRAM_SOURCES:
+                return self.matcher.ngram_wildcard(field_name, value)
             if is_text_field(field_name):
                 return self.matcher.text_wildcard(field_name, value)
             return self.matcher.string_wildcard(field_name, value)
-        plain = unescape(value)
-        if is_text_field(field_name):
-            return self.matcher.text_field(field_name, plain, phrase=False)
-        return self.exact(field_name, plain)
+        return self.literal(unescape(value), field_name, phrase=False)
 
     def phrase(self, value: str, field_name: str) -> Sql:
-        plain = value.replace('\\"', '"')
+        return self.literal(value.replace('\\"', '"'), field_name, phrase=True)
+
+    def literal(self, value: str, field_name: str, phrase: bool) -> Sql:
+        """Match ``value`` as written, without wildcards, by the type of the field."""
+        if field_name in NGRAM_SOURCES:
+            return self.matcher.ngram(field_name, value)
         if is_text_field(field_name):
-            return self.matcher.text_field(field_name, plain, phrase=True)
-        return self.exact(field_name, plain)
+            return self.matcher.text_field(field_name, value, phrase=phrase)
+        return self.exact(field_name, value)
 
     def exact(self, field_name: str, value: str) -> Sql:
         if field_name in DATE_COLUMNS or (is_date_field(field_name) and value != "*"):
             moment = parse_date(value)
             return self.matcher.range(field_name, value, value, True, True) if moment else TRUE
         return self.matcher.exact(field_name, value)
-
-
-# DisMax: free text typed by users, with optional "phrases", +must and -not.
-_DISMAX_TOKEN = re.compile(r'([+-]?)"([^"]*)"|([+-]?)(\S+)')
-
-
-def dismax_clauses(query: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]], list[tuple[str, bool]]]:
-    """Split a DisMax query into (optional, required, prohibited) terms.
-
-    Each term is ``(text, is_phrase)``. An unbalanced quote is read as text.
-    """
-    optional: list[tuple[str, bool]] = []
-    required: list[tuple[str, bool]] = []
-    prohibited: list[tuple[str, bool]] = []
-    for match in _DISMAX_TOKEN.finditer(query):
-        if match.group(2) is not None:
-            sign, term, phrase = match.group(1), match.group(2), True
-        else:
-            sign, term, phrase = match.group(3), match.group(4), False
-        term = term.strip()
-        if not phrase:
-            term = term.strip('"')
-        if not term or term in ("AND", "OR", "&&", "||"):
-            continue
-        target = {"+": required, "-": prohibited}.get(sign, optional)
-        target.append((term, phrase))
-    return optional, required, prohibited
-
-
-def minimum_should_match(count: int) -> int:
-    """Apply CKAN's default ``mm`` of ``2<-1 5<80%`` to ``count`` optional clauses."""
-    if count <= 2:
-        return count
-    if count <= 5:
-        return count - 1
-    return int(count * 0.8)
-
-
-def translate_dismax(query: str, matcher: TermMatcher) -> Sql:
-    optional, required, prohibited = dismax_clauses(query)
-    parts = [matcher.full_text(term, phrase) for term, phrase in required]
-    optional_sql = [matcher.full_text(term, phrase) for term, phrase in optional]
-    if optional_sql:
-        needed = minimum_should_match(len(optional_sql))
-        if needed == len(optional_sql):
-            parts.extend(optional_sql)
-        elif needed > 0:
-            params: list[Any] = []
-            for part in optional_sql:
-                params.extend(part.params)
-            parts.append(Sql(
-                "((%s) >= %d)" % (" + ".join("(%s)::int" % p.text for p in optional_sql), needed),
-                params,
-            ))
-    parts.extend(_not(matcher.full_text(term, phrase, scoring=False)) for term, phrase in prohibited)
-    return _join(parts, "AND")

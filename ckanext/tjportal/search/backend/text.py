@@ -4,8 +4,9 @@ Chinese text is indexed twice: as the overlapping two-character tokens
 (bigrams) of every run of CJK characters, in order, so that any two adjacent
 characters of a title find it and a longer query can be matched as a phrase;
 and as jieba's search-mode words, so that whole words rank higher. Latin
-letters and digits are left to PostgreSQL's ``english`` text search
-configuration (lower-casing and stemming), so index and query agree.
+letters and digits are left to the PostgreSQL text search configuration
+:data:`TEXT_SEARCH_CONFIG` (lower-casing and stemming), so index and query
+agree.
 
 Everything is folded first with NFKC, which maps full-width letters, digits and
 punctuation to their half-width forms.
@@ -20,6 +21,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL's ``english`` configuration with its stop-word list removed, like
+# the Snowball stemming of CKAN's Solr ``text`` field, which keeps stop words.
+# Created by the migration 5f3b9c1d7e42.
+TEXT_SEARCH_CONFIG = "tjportal_search_english"
 
 # CJK Unified Ideographs with extension A and the compatibility block.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -74,7 +80,7 @@ class AnalyzedText:
 
     # (lexeme, position) pairs for the CJK part.
     cjk_positions: list[tuple[str, int]] = field(default_factory=list)
-    # Non-CJK text, passed to to_tsvector('english', ...).
+    # Non-CJK text, passed to to_tsvector(TEXT_SEARCH_CONFIG, ...).
     latin: str = ""
     # The position after the last CJK token, where the next field starts.
     next_position: int = 1
@@ -175,7 +181,7 @@ class QueryTerm:
     """One search term split into a CJK tsquery and latin text for PostgreSQL."""
 
     cjk_query: str  # literal tsquery text, '' when the term has no CJK part
-    latin: str  # text for plainto_tsquery/phraseto_tsquery('english', ...)
+    latin: str  # text for plainto_tsquery/phraseto_tsquery(TEXT_SEARCH_CONFIG, ...)
     phrase: bool
 
     @property
