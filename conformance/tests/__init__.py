@@ -1,0 +1,1 @@
+"""See conformance/tests/plugins/ckantestplugins.py."""
