@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -15,8 +16,15 @@ pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_redis"),
 ]
 
-VALID_CODES = [credit_code("91120116MA05JXXXX"[:-4] + "1234"), credit_code("12120000405926735"),
-               credit_code("Y1120101MA0000001"), credit_code("91120000103071899")]
+# A widely published example code, and codes completed with the
+# check character computed in the test helpers.
+VALID_CODES = [
+    "91350100M000100Y43",
+    credit_code("91120116MA05J1234"),
+    credit_code("12120000405926735"),
+    credit_code("Y1120101MA0000001"),
+    credit_code("91120000103071899"),
+]
 
 
 def _token_ids(user_name: str) -> list[str]:
@@ -226,3 +234,18 @@ class TestDeveloperToken:
         names = sorted(token["name"] for token in
                        call_action("api_token_list", context={"user": name}, user_id=name))
         assert names == ["personal", "tjportal-developer"]
+
+
+class TestMigration:
+    def test_downgrade_and_upgrade(self, migrate_db_for):
+        def inspector():
+            return sa.inspect(model.Session.get_bind())
+
+        model.Session.remove()
+        migrate_db_for("tjportal_developer", "base", forward=False)
+        assert not inspector().has_table("tjportal_developer")
+        assert not inspector().has_table("tjportal_developer_usage")
+
+        migrate_db_for("tjportal_developer")
+        assert inspector().has_table("tjportal_developer")
+        assert inspector().has_table("tjportal_developer_usage")

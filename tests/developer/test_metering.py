@@ -270,3 +270,28 @@ class TestSqlSearch:
     def test_sql_on_plain_dataset_not_metered(self, app, catalogue):
         response = self._sql(app, catalogue["dataset_resource"]["id"])
         assert "X-RateLimit-Limit" not in response.headers
+
+
+class TestDump:
+    def _dump(self, app, resource_id, token=None, status=200):
+        headers = {"Authorization": token} if token else {}
+        return app.get("/en/datastore/dump/{}".format(resource_id), headers=headers, status=status)
+
+    def test_dump_requires_token(self, app, catalogue):
+        response = self._dump(app, catalogue["resource"]["id"], status=403)
+        assert "developer API token" in response.body
+
+    def test_dump_with_token_counted(self, app, catalogue, developer):
+        response = self._dump(app, catalogue["resource"]["id"], token=developer["token"])
+        assert "30路" in response.body
+        assert response.headers["X-RateLimit-Remaining"] == "9999"
+
+    @pytest.mark.ckan_config("ckanext.tjportal.developer.daily_quota", "1")
+    def test_dump_past_quota(self, app, catalogue, developer):
+        self._dump(app, catalogue["resource"]["id"], token=developer["token"])
+        response = self._dump(app, catalogue["resource"]["id"], token=developer["token"], status=429)
+        assert int(response.headers["Retry-After"]) > 0
+
+    def test_dump_of_plain_dataset_not_metered(self, app, catalogue):
+        response = self._dump(app, catalogue["dataset_resource"]["id"])
+        assert "X-RateLimit-Limit" not in response.headers

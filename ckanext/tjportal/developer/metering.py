@@ -4,8 +4,9 @@ token, daily quotas in Redis and usage counters buffered in Redis.
 Which calls are metered: calls of ``datastore_search`` and
 ``datastore_search_sql`` made through the Action API (the API view puts
 ``api_version`` into the context) that read a resource of a ``dataservice``
-dataset. Internal calls, such as the first rows the portal shows on a data
-service's page, are not metered.
+dataset, and DataStore dumps (``/datastore/dump/<id>``) of such resources,
+each counted as one call. Internal calls, such as the first rows the portal
+shows on a data service's page, are not metered.
 
 Who is exempt: sysadmins, and editors and admins of the organization (部门)
 that owns the data service, on that department's own resources. They publish
@@ -32,6 +33,8 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import api_token
 from ckan.lib.redis import connect_to_redis
 from ckan.types import Context
+
+from ckanext.datastore.backend import DatastoreBackend
 
 from ckanext.tjportal.developer import model as developer_model
 from ckanext.tjportal.developer.logic.lookup import context_user
@@ -60,10 +63,10 @@ class QuotaExceeded(tk.NotAuthorized):
     """A developer has used up the daily quota.
 
     It subclasses NotAuthorized because CKAN's Action API view turns any
-    exception it does not know into a 500 with a logged traceback; as a
-    NotAuthorized it becomes a 403, and the blueprint's after_app_request
-    hook turns that 403 into a 429 with Retry-After. Internal callers that
-    only know NotAuthorized still treat it as a refusal.
+    exception it does not know into a 500 with a logged traceback. As a
+    NotAuthorized it becomes a 403, which the blueprint's after_app_request
+    hook turns into a 429 with Retry-After. Internal callers that only know
+    NotAuthorized still treat it as a refusal.
     """
 
     def __init__(self, message: str, retry_after: int) -> None:
@@ -133,6 +136,10 @@ def _mine_url() -> str:
 
 def _dataservice_resource(resource_id: str) -> Optional[tuple[model.Resource, model.Package]]:
     resource = model.Resource.get(resource_id)
+    if resource is None:
+        # The dump view receives what the user typed, which may be an alias.
+        exists, real_id = DatastoreBackend.get_active_backend().resource_id_from_alias(resource_id)
+        resource = model.Resource.get(real_id) if exists and real_id else None
     if resource is None or resource.state != "active":
         return None
     package = resource.package
@@ -258,6 +265,13 @@ class Meter:
             return None
         return cls()
 
+    @classmethod
+    def for_dump(cls) -> Optional["Meter"]:
+        """Return a Meter when DataStore dumps need metering, else None."""
+        if not tk.config.get("ckanext.tjportal.dataservice.require_token"):
+            return None
+        return cls()
+
     def admit(self, context: Context, resource_ids: list[str]) -> None:
         """Check the caller's token and quota for reading these resources.
 
@@ -332,7 +346,12 @@ def record_usage(developer_id: str, resource_ids: list[str], day: datetime.date)
         pipe.incr(_pending_key())
         pending = int(pipe.execute()[-1])
     if pending >= tk.config.get("ckanext.tjportal.developer.usage_flush_every"):
-        flush_usage()
+        try:
+            flush_usage(wait=False)
+        except Exception:
+            # The served call stays a success. The counts stay in Redis for
+            # the next flush.
+            log.exception("Flushing usage counters after call of developer %s failed", developer_id)
 
 
 def pending_usage(developer_id: str) -> dict[tuple[str, datetime.date], int]:
@@ -354,19 +373,20 @@ def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def flush_usage() -> int:
+def flush_usage(wait: bool = True) -> int:
     """Move the buffered usage counters from Redis into PostgreSQL.
 
     The buffer hash is first renamed to a batch key, so calls counted during
     the flush go into a new hash. A batch key is deleted only after its rows
     are committed, so a failed flush leaves it for the next one. A Redis lock
-    keeps two processes from writing the same batch twice. Returns the number
-    of (developer, resource, day) rows written.
+    keeps two processes from writing the same batch twice. With ``wait``
+    false, a flush that finds the lock taken returns at once. Returns the
+    number of (developer, resource, day) rows written.
     """
     redis = _redis()
     lock = redis.lock(_key("usage", "flush-lock"), timeout=300, blocking_timeout=5)
-    if not lock.acquire():
-        log.info("Usage flush skipped: another process holds the flush lock")
+    if not lock.acquire(blocking=wait):
+        log.info("Usage flush skipped because another process has the flush lock")
         return 0
     try:
         redis.set(_pending_key(), 0)

@@ -165,6 +165,24 @@ def review(id: str, decision: str) -> Response:
     return tk.redirect_to("tjportal_developer.admin", state=tk.request.args.get("state") or None)
 
 
+@tjportal_developer.before_app_request
+def _meter_datastore_dump() -> None:
+    """Apply the developer token and quota checks to DataStore dumps of data
+    services, which would otherwise serve a whole table without a token."""
+    if tk.request.endpoint != "datastore.dump":
+        return
+    meter = metering.Meter.for_dump()
+    if meter is None:
+        return
+    resource_id = (tk.request.view_args or {}).get("resource_id", "")
+    try:
+        meter.admit(_context(), [resource_id])
+    except tk.NotAuthorized as error:
+        # A QuotaExceeded becomes a 429 in _add_rate_limit_headers.
+        return tk.abort(403, str(error))
+    meter.succeeded()
+
+
 @tjportal_developer.after_app_request
 def _add_rate_limit_headers(response: Response) -> Response:
     """Add the X-RateLimit-* headers to metered Action API responses and turn

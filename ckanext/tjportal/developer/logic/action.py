@@ -54,7 +54,8 @@ def _dictize(developer: Developer, context: Context) -> dict[str, Any]:
         "kind": developer.kind,
         "state": developer.state,
         "reject_reason": developer.reject_reason,
-        "has_token": bool(developer.token_id),
+        # A token revoked on CKAN's own API token page no longer counts.
+        "has_token": bool(developer.token_id) and model.ApiToken.get(developer.token_id) is not None,
         "token_created": _iso(developer.token_created),
         "reviewed": _iso(developer.reviewed),
         "created": _iso(developer.created),
@@ -116,7 +117,7 @@ def tjportal_developer_register(context: Context, data_dict: DataDict) -> dict[s
     """Register the calling user as a developer.
 
     With ``ckanext.tjportal.developer.auto_approve`` on, the registration is
-    approved at once and the result holds the new API token under ``token``,
+    approved at once and the result contains the new API token under ``token``,
     which is shown only this once. A user with a registration that was not
     rejected cannot register again; a rejected one is replaced.
 
@@ -246,7 +247,7 @@ def _mark_reviewed(developer: Developer, context: Context) -> None:
 
 def tjportal_developer_token_issue(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Issue a new API token to an approved developer, revoking the previous
-    one. The result holds the token under ``token``; it is shown only once."""
+    one. The result contains the token under ``token``, shown only this once."""
     tk.check_access("tjportal_developer_token_issue", context, data_dict)
     data = _validate(data_dict, schema.tjportal_developer_reference_schema(), context)
     developer = _get_or_404(context, data)

@@ -13,11 +13,14 @@ from ckanext.tjportal.developer.logic.lookup import context_user, find_developer
 
 def _own_registration(context: Context, data_dict: DataDict) -> AuthResult:
     # Sysadmins never reach auth functions, so this only has to allow the
-    # developer themselves.
-    if is_own(context, find_developer(context, data_dict)):
-        return {"success": True}
-    if context_user(context) is None:
+    # developer themselves, including a user asking for their own
+    # registration before they have one (the action then returns 404).
+    user = context_user(context)
+    if user is None:
         return {"success": False, "msg": tk._("Log in to see your developer registration.")}
+    asks_for_self = not data_dict.get("id") and data_dict.get("user") in (None, "", user.name, user.id)
+    if asks_for_self or is_own(context, find_developer(context, data_dict)):
+        return {"success": True}
     return {"success": False, "msg": tk._("Only the developer and sysadmins may see this registration.")}
 
 

@@ -9,10 +9,10 @@ from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
 from ckanext.tjportal.developer import model as developer_model
 
-# GB 32100-2015: the unified social credit code uses these 31 characters
-# (digits and capital letters without I, O, Z, S and V); the 18th character
-# is a check character computed from the first 17 with these weights
-# (3 ** position mod 31).
+# GB 32100-2015: the unified social credit code uses these 31 characters,
+# which are the digits and the capital letters without I, O, Z, S and V.
+# Its 18th character is a check character computed from the first 17 with
+# these weights (3 ** position mod 31).
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CREDIT_CODE_LENGTH = 18
