@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PLUGINS_WITH_TABLES := tjportal_search tjportal_developer
 
-.PHONY: help install services test-db demo-db demo demo-data serve test bench-search i18n constraints wheel-check clean-venv
+.PHONY: help install services test-db demo-db demo demo-data serve test conformance bench-search i18n constraints wheel-check clean-venv
 
 help:
 	@echo "make demo   - install, set up and serve the demo portal on http://$(HOST):$(PORT)"
@@ -46,6 +46,14 @@ test-db: install services
 
 test: test-db
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory conformance
+
+# CKAN 2.12.0's own search tests against tjportal_search (conformance/README.md).
+conformance: install services
+	bash scripts/services.sh databases conformance
+	$(CKAN) -c conformance/test-core.ini db init >/dev/null
+	$(CKAN) -c conformance/test-core.ini db upgrade -p tjportal_search >/dev/null
+	cd conformance && ../$(BIN)/pytest --ckan-ini=test-core.ini
 
 # --- demo -------------------------------------------------------------------
 
