@@ -1,6 +1,8 @@
 """Tests of the developer actions: registration, review, tokens and usage."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -8,6 +10,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+
+from ckanext.tjportal.developer import metering
 
 from .helpers import PLUGINS, credit_code, registration
 
@@ -249,3 +253,33 @@ class TestMigration:
         migrate_db_for("tjportal_developer")
         assert inspector().has_table("tjportal_developer")
         assert inspector().has_table("tjportal_developer_usage")
+
+
+class TestDeveloperUsageList:
+    def test_days_limits_range(self, developer):
+        today = metering.quota_day()
+        metering.record_usage(developer["developer"]["id"], ["resource-a"], today)
+        metering.record_usage(developer["developer"]["id"], ["resource-a"], today - datetime.timedelta(days=3))
+        context = {"user": developer["user"]["name"]}
+        recent = call_action("tjportal_developer_usage_list", context=context, days=2)
+        assert [row["day"] for row in recent["usage"]] == [today.isoformat()]
+        everything = call_action("tjportal_developer_usage_list", context=context)
+        assert len(everything["usage"]) == 2
+        assert everything["usage"][1]["resource_name"] is None
+
+    def test_flush_keeps_counts(self, developer):
+        developer_id = developer["developer"]["id"]
+        today = metering.quota_day()
+        metering.record_usage(developer_id, ["resource-a", "resource-b"], today)
+        sysadmin = factories.Sysadmin()
+        assert call_action("tjportal_developer_usage_flush", context={"user": sysadmin["name"]}) == {"rows": 2}
+        metering.record_usage(developer_id, ["resource-a"], today)
+        assert call_action("tjportal_developer_usage_flush", context={"user": sysadmin["name"]}) == {"rows": 1}
+        usage = call_action("tjportal_developer_usage_list", context={"user": developer["user"]["name"]})
+        calls = {row["resource_id"]: row["calls"] for row in usage["usage"]}
+        assert calls == {"resource-a": 2, "resource-b": 1}
+
+    def test_flush_refused_to_users(self, developer):
+        with pytest.raises(tk.NotAuthorized):
+            call_action("tjportal_developer_usage_flush",
+                        context={"user": developer["user"]["name"], "ignore_auth": False})

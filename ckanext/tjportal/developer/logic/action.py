@@ -95,7 +95,7 @@ def _revoke_token(developer: Developer) -> None:
 def _issue_token(developer: Developer) -> str:
     """Replace the developer's portal token with a new CKAN API token.
 
-    Returns the encoded token, which CKAN does not store: it can be shown
+    Returns the encoded token. CKAN does not store it, so it can be shown
     only once. Note that ``api_token_create`` commits the session itself.
     """
     _revoke_token(developer)
@@ -274,8 +274,8 @@ def tjportal_developer_token_revoke(context: Context, data_dict: DataDict) -> di
 def tjportal_developer_usage_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Show a developer's metered calls per resource and day.
 
-    Counts include calls still buffered in Redis. ``days`` (default 30, at
-    most 366) sets how many days back, counted in the quota time zone.
+    Counts include calls still buffered in Redis. ``days`` (default 30, from
+    1 to 366) sets how many days back, counted in the quota time zone.
 
     :returns: ``calls_today``, ``daily_quota``, ``timezone`` and ``usage``, a
         list of ``{resource_id, resource_name, package_name, day, calls}``,
@@ -285,7 +285,8 @@ def tjportal_developer_usage_list(context: Context, data_dict: DataDict) -> dict
     data = _validate(data_dict, schema.tjportal_developer_usage_list_schema(), context)
     developer = _get_or_404(context, data)
     today = metering.quota_day()
-    since = today - datetime.timedelta(days=min(int(data["days"]), USAGE_DAYS_MAX) - 1)
+    days = max(1, min(int(data["days"]), USAGE_DAYS_MAX))
+    since = today - datetime.timedelta(days=days - 1)
 
     counts: dict[tuple[str, datetime.date], int] = {}
     rows = model.Session.query(DeveloperUsage).filter(
