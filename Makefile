@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PLUGINS_WITH_TABLES := tjportal_search tjportal_developer
 
-.PHONY: help install services test-db demo-db demo demo-data serve test conformance bench-search i18n constraints wheel-check clean-venv
+.PHONY: help install services test-db demo-config demo-db demo demo-data serve test conformance bench-search i18n constraints wheel-check clean-venv
 
 help:
 	@echo "make demo   - install, set up and serve the demo portal on http://$(HOST):$(PORT)"
@@ -57,10 +57,10 @@ conformance: install services
 
 # --- demo -------------------------------------------------------------------
 
-$(DEMO_INI): | install
+demo-config: install
 	bash scripts/demo-config.sh $(DEMO_INI) $(HOST) $(PORT)
 
-demo-db: install services $(DEMO_INI)
+demo-db: install services demo-config
 	bash scripts/services.sh databases demo
 	$(CKAN) -c $(DEMO_INI) db init >/dev/null
 	$(CKAN) -c $(DEMO_INI) datastore set-permissions | bash scripts/services.sh sql datastore_demo

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Write the demo portal's ckan.ini with fresh random secrets.
+# Write the demo portal's ckan.ini: fresh random secrets the first time,
+# then the demo's settings on every run, so a rerun picks up new plugins
+# and keeps the secrets (and with them the users' sessions and tokens).
 #   scripts/demo-config.sh PATH HOST PORT
 set -euo pipefail
 ini=$1
@@ -8,7 +10,10 @@ port=${3:-5000}
 ckan=.venv/bin/ckan
 here=$(pwd)
 
-$ckan generate config "$ini" >/dev/null
+if [ ! -f "$ini" ]; then
+    $ckan generate config "$ini" >/dev/null
+    echo "Wrote $ini with new secrets"
+fi
 $ckan config-tool "$ini" \
     "sqlalchemy.url=postgresql://ckan_default:pass@127.0.0.1/ckan_demo" \
     "ckan.datastore.write_url=postgresql://datastore_write:pass@127.0.0.1/datastore_demo" \
@@ -17,7 +22,7 @@ $ckan config-tool "$ini" \
     "ckan.site_url=http://$host:$port" \
     "ckan.site_id=tjportal-demo" \
     "ckan.storage_path=$here/demo/storage" \
-    "ckan.plugins=tjportal tjportal_search scheming_datasets datastore datatables_view activity" \
+    "ckan.plugins=tjportal tjportal_search scheming_datasets datastore datatables_view activity tjportal_developer" \
     "ckan.views.default_views=datatables_view" \
     "ckan.locale_default=zh_Hans_CN" \
     "ckan.locales_offered=zh_Hans_CN en" \
@@ -25,4 +30,4 @@ $ckan config-tool "$ini" \
     "ckan.auth.create_user_via_web=true" \
     "ckan.site_title=天津市信息资源统一开放平台" >/dev/null
 mkdir -p demo/storage
-echo "Wrote $ini"
+echo "Applied the demo settings to $ini"
