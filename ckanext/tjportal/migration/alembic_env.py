@@ -17,7 +17,9 @@ def run(env_file: str) -> None:
     """Run the migrations of the plugin whose ``env.py`` is ``env_file``."""
     config = context.config
     if config.config_file_name:
-        fileConfig(config.config_file_name)
+        # Keep the loggers that already exist: migrations also run inside
+        # the test process and in CKAN's CLI, whose logging must survive.
+        fileConfig(config.config_file_name, disable_existing_loggers=False)
     version_table = "{}_alembic_version".format(
         os.path.basename(os.path.dirname(os.path.abspath(env_file)))
     )
