@@ -39,6 +39,7 @@ setup(
         "ckanext-scheming>=3.1",
         "jieba>=0.42",
         "luqum>=1.0",
+        "openpyxl>=3.1",
         "pypinyin>=0.50",
     ],
     entry_points={
@@ -46,6 +47,7 @@ setup(
             "tjportal = ckanext.tjportal.theme.plugin:TjportalPlugin",
             "tjportal_search = ckanext.tjportal.search.plugin:TjportalSearchPlugin",
             "tjportal_developer = ckanext.tjportal.developer.plugin:TjportalDeveloperPlugin",
+            "tjportal_downloads = ckanext.tjportal.downloads.plugin:TjportalDownloadsPlugin",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

@@ -1,0 +1,138 @@
+"""Checks of uploaded CSV and TSV files before CKAN stores them.
+
+ckanext-xloader 2.6.0 guesses the encoding with chardet and reads the file
+as cp1252 when the guess is not confident (loader.UnknownEncodingStream), so
+GBK files often load as mojibake. It also empties the existing DataStore
+table before it reads the rows, so a file with a broken row can leave the
+resource with no data. This module therefore converts each uploaded CSV or
+TSV file to UTF-8 without a byte order mark and parses it completely first.
+A file that cannot be decoded or parsed is rejected with a ValidationError
+naming the line, so the upload form shows why and the stored file and table
+stay as they were.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+from typing import Any, Optional
+
+from werkzeug.datastructures import FileStorage
+
+import ckan.plugins.toolkit as tk
+
+log = logging.getLogger(__name__)
+
+# Formats whose uploads are checked, and their delimiters.
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+
+# Tried in this order. GB18030 decodes every GBK and GB2312 file, while
+# almost no GBK text is also valid UTF-8.
+ENCODINGS = ("utf-8", "gb18030")
+
+
+class UploadError(Exception):
+    """An uploaded table that cannot be loaded. Its message is the reason."""
+
+
+def _format(resource: dict[str, Any], upload: FileStorage) -> Optional[str]:
+    fmt = (resource.get("format") or "").strip().lower().lstrip(".")
+    if fmt in DELIMITERS:
+        return fmt
+    extension = (upload.filename or "").rsplit(".", 1)[-1].lower()
+    return extension if extension in DELIMITERS else None
+
+
+def decode_table(content: bytes) -> tuple[str, str]:
+    """Return the text of a table file and the name of its encoding.
+
+    A UTF-8 byte order mark is removed. Raises UploadError when neither
+    UTF-8 nor GB18030 decodes the bytes.
+    """
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8):]
+        try:
+            return content.decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            raise UploadError(tk._(
+                "The file starts with a UTF-8 byte order mark but is not valid "
+                "UTF-8 at byte {position}. Save it again as UTF-8 and upload it again."
+            ).format(position=error.start + len(codecs.BOM_UTF8)))
+    for encoding in ENCODINGS:
+        try:
+            return content.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UploadError(tk._(
+        "The file is neither UTF-8 nor GB18030 (GBK) text. Save it as CSV in "
+        "UTF-8 and upload it again."))
+
+
+def check_table(text: str, delimiter: str) -> int:
+    """Parse every row and return the number of data rows.
+
+    Raises UploadError for an empty header, a header cell without a name or
+    a row with more values than the header has columns.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise UploadError(tk._("The file has no header row."))
+        width = len(header)
+        while width and not header[width - 1].strip():
+            width -= 1
+        if any(not cell.strip() for cell in header[:width]):
+            raise UploadError(tk._(
+                "Every column of the header row needs a name; column {column} "
+                "has none.").format(
+                    column=[cell.strip() for cell in header[:width]].index("") + 1))
+        rows = 0
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            rows += 1
+            extra = [cell for cell in row[width:] if cell.strip()]
+            if extra:
+                raise UploadError(tk._(
+                    "Line {line} has {count} values but the header has {columns} "
+                    "columns. A value that contains the delimiter must be in "
+                    "double quotes.").format(
+                        line=reader.line_num, count=len(row), columns=width))
+    except csv.Error as error:
+        raise UploadError(tk._("Line {line} cannot be parsed: {error}").format(
+            line=reader.line_num, error=error))
+    return rows
+
+
+def normalize_upload(resource: dict[str, Any]) -> None:
+    """Convert a CSV or TSV upload in ``resource["upload"]`` to UTF-8.
+
+    Raises ValidationError on the ``upload`` field when the file cannot be
+    loaded. Other uploads are left as they are.
+    """
+    upload = resource.get("upload")
+    if not isinstance(upload, FileStorage) or not upload.filename:
+        return
+    fmt = _format(resource, upload)
+    if fmt is None:
+        return
+    upload.stream.seek(0)
+    content = upload.stream.read()
+    try:
+        text, encoding = decode_table(content)
+        rows = check_table(text, DELIMITERS[fmt])
+    except UploadError as error:
+        log.info("Rejected upload %s: %s", upload.filename, error)
+        raise tk.ValidationError({"upload": [str(error)]})
+    if encoding == "utf-8":
+        upload.stream.seek(0)
+        return
+    log.info("Converted upload %s from %s to UTF-8 (%d rows)", upload.filename, encoding, rows)
+    resource["upload"] = FileStorage(
+        stream=io.BytesIO(text.encode("utf-8")),
+        filename=upload.filename,
+        name=upload.name,
+        content_type=upload.content_type,
+    )
