@@ -39,7 +39,7 @@ services:
 # --- test -------------------------------------------------------------------
 
 test-db: install services
-	bash scripts/services.sh databases test
+	bash scripts/services.sh databases test --fresh
 	$(CKAN) -c test.ini db init >/dev/null
 	$(CKAN) -c test.ini datastore set-permissions | bash scripts/services.sh sql datastore_test
 	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c test.ini db upgrade -p $$plugin >/dev/null; done
@@ -50,7 +50,7 @@ test: test-db
 
 # CKAN 2.12.0's own search tests against tjportal_search (conformance/README.md).
 conformance: install services
-	bash scripts/services.sh databases conformance
+	bash scripts/services.sh databases conformance --fresh
 	$(CKAN) -c conformance/test-core.ini db init >/dev/null
 	$(CKAN) -c conformance/test-core.ini db upgrade -p tjportal_search >/dev/null
 	cd conformance && ../$(BIN)/pytest --ckan-ini=test-core.ini
@@ -79,10 +79,11 @@ demo: demo-data serve
 # --- benchmarks -------------------------------------------------------------
 
 N ?= 10000
+WORKERS ?= 1
 bench-search: install services
-	bash scripts/services.sh databases bench
+	bash scripts/services.sh databases bench --fresh
 	$(CKAN) -c bench/bench.ini db init >/dev/null
-	$(BIN)/python bench/search.py --ini bench/bench.ini -n $(N)
+	$(BIN)/python bench/search.py --ini bench/bench.ini -n $(N) --workers $(WORKERS)
 
 # --- maintenance ------------------------------------------------------------
 

@@ -4,7 +4,9 @@
 #
 #   scripts/services.sh install          install missing system packages
 #   scripts/services.sh start            start PostgreSQL and Redis
-#   scripts/services.sh databases PREFIX create roles and the PREFIX databases
+#   scripts/services.sh databases PREFIX [--fresh]
+#                                        create roles and the PREFIX databases;
+#                                        --fresh drops existing ones first
 #   scripts/services.sh sql DATABASE     run the SQL read from stdin as the
 #                                        PostgreSQL superuser
 #
@@ -143,10 +145,21 @@ ALTER DEFAULT PRIVILEGES FOR USER $DS_WRITE_ROLE IN SCHEMA public
 SQL
 }
 
+drop_database() {
+    local db=$1
+    psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
+
 create_databases() {
-    local prefix=$1
+    local prefix=$1 fresh=${2:-}
     [[ "$prefix" =~ ^[a-z][a-z0-9_]*$ ]] \
         || die "invalid database prefix '$prefix': use lowercase letters, digits and _"
+    if [ "$fresh" = "--fresh" ]; then
+        drop_database "ckan_$prefix"
+        drop_database "datastore_$prefix"
+    elif [ -n "$fresh" ]; then
+        die "unknown option '$fresh': the only option is --fresh"
+    fi
     ensure_role "$CKAN_ROLE" "$CKAN_PASSWORD"
     ensure_role "$DS_WRITE_ROLE" "$DS_WRITE_PASSWORD"
     ensure_role "$DS_READ_ROLE" "$DS_READ_PASSWORD"
@@ -165,14 +178,14 @@ case "${1:-}" in
         start_redis
         ;;
     databases)
-        [ -n "${2:-}" ] || die "usage: $0 databases demo|test"
-        create_databases "$2"
+        [ -n "${2:-}" ] || die "usage: $0 databases PREFIX [--fresh]"
+        create_databases "$2" "${3:-}"
         ;;
     sql)
         [ -n "${2:-}" ] || die "usage: $0 sql DATABASE < FILE.sql"
         psql_admin -d "$2"
         ;;
     *)
-        die "usage: $0 install | start | databases demo|test | sql DATABASE"
+        die "usage: $0 install | start | databases PREFIX [--fresh] | sql DATABASE"
         ;;
 esac
