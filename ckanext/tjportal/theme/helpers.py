@@ -274,3 +274,24 @@ def tjportal_datastore_preview(pkg_dict: dict[str, Any]) -> Optional[dict[str, A
             "total": result.get("total"),
         }
     return None
+
+
+def tjportal_selected_topic_names(value: Any) -> list[str]:
+    """Return the topic names in a ``groups`` form value.
+
+    The value is a list of names when the form comes back with errors, and a
+    list of CKAN group dicts when an existing dataset is edited.
+    """
+    if not value:
+        return []
+    if isinstance(value, (str, dict)):
+        value = [value]
+    names: list[str] = []
+    for item in value:
+        if isinstance(item, dict):
+            name = item.get("name") or item.get("id")
+        else:
+            name = item
+        if name:
+            names.append(str(name))
+    return names

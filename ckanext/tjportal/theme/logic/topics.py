@@ -13,10 +13,6 @@ def topic_choices(field: dict[str, Any]) -> list[dict[str, str]]:
     the schemas name as ``choices_helper``. Sorted by title so the form lists
     topics in a stable order.
     """
-    # NOTE: scheming's multiple_select.html marks a choice as selected when
-    # its name is in data["groups"], but the edit form gets CKAN's group
-    # dicts there, so editing shows no topic selected until a form snippet
-    # that reads group dicts replaces it.
     # group_list returns at most ckan.group_and_organization_list_all_fields_max
     # groups per call when all_fields is set, so read page by page.
     page_size = tk.config.get("ckan.group_and_organization_list_all_fields_max")
