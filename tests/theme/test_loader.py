@@ -178,7 +178,8 @@ class TestLoadDemo:
         assert "datasets.jsonl: 0 loaded, 2 updated, 5 failed" in result.output
         assert "tables: 0 loaded, 1 updated, 0 failed" in result.output
         assert "Total: 0 loaded, 7 updated, 6 failed" in result.output
-        assert _active_count("dataset") == 1
+        # The record and the dataset copy of tj_districts.
+        assert _active_count("dataset") == 2
         assert _active_count("dataservice") == 2
         for name, package_id in first_ids.items():
             assert call_action("package_show", id=name)["id"] == package_id
@@ -232,6 +233,23 @@ class TestLoadDemo:
                            sort="district_code")["records"]
         assert rows[0]["district_code"] == "120101"
         assert rows[2]["area_km2"] is None
+
+    def test_table_also_becomes_dataset(self, cli, catalogue):
+        _load(cli, catalogue)
+        _load(cli, catalogue)
+
+        dataset = call_action("package_show", id="tj-districts-dataset")
+        assert dataset["type"] == "dataset"
+        assert dataset["title"] == "天津市各区面积和人口"
+        assert len(dataset["resources"]) == 1
+        resource = dataset["resources"][0]
+        assert resource["datastore_active"] is True
+        assert resource["format"] == "CSV"
+        rows = call_action("datastore_search", resource_id=resource["id"])
+        assert rows["total"] == 3
+        info = call_action("datastore_info", id=resource["id"])
+        labels = {field["id"]: field["info"]["label"] for field in info["fields"]}
+        assert labels["district_code"] == "区划代码"
 
     def test_table_with_mismatched_header_fails(self, cli, catalogue):
         meta = dict(TABLE_META, fields=TABLE_META["fields"][:2])

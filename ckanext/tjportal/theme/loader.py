@@ -2,7 +2,8 @@
 
 The folder contains ``departments.csv`` (organizations), ``topics.csv`` (groups),
 ``datasets.jsonl`` (datasets and data services) and ``tables/*.csv`` with a
-``*.meta.json`` each (data services backed by DataStore tables). Every step
+``*.meta.json`` each (data services backed by DataStore tables; the tables in
+DATASET_TABLES are also published as datasets). Every step
 creates missing objects and patches existing ones, so a rerun never
 duplicates anything.
 """
@@ -46,6 +47,10 @@ DATASTORE_TYPES = {
 # How many numbered names (name, name-2, name-3, ...) a record may try before
 # it is reported as failed.
 NAME_ATTEMPTS = 50
+
+# Tables that are also published as datasets (数据集), named "<table>-dataset",
+# so that the demo offers their downloads in every format without a token.
+DATASET_TABLES = ("tj_districts", "tj_metro_lines")
 
 
 class RowError(Exception):
@@ -377,7 +382,29 @@ class CatalogueLoader:
             resource_id = _datastore_resource_id(dataset)
 
         self._write_datastore(dataset, resource_id, title, fields, records)
+        if table.stem in DATASET_TABLES:
+            self._load_table_dataset("%s-dataset" % name, data, title, fields, records)
         return existing is None
+
+    def _load_table_dataset(
+        self, name: str, data: dict[str, Any], title: str,
+        fields: list[dict[str, Any]], records: list[dict[str, Any]],
+    ) -> None:
+        """Create or update the dataset copy of a table, with the same table."""
+        data = dict(data, type="dataset")
+        try:
+            existing = tk.get_action("package_show")(self._context(), {"id": name})
+        except tk.ObjectNotFound:
+            existing = None
+        if existing is None:
+            dataset = tk.get_action("package_create")(self._context(), dict(data, name=name))
+            resource_id = None
+        else:
+            dataset = tk.get_action("package_patch")(
+                self._context(), dict(data, id=existing["id"], state="active",
+                                      resources=existing.get("resources", [])))
+            resource_id = _datastore_resource_id(dataset)
+        self._write_datastore(dataset, resource_id, title, fields, records, "CSV")
 
     def _table_fields(self, meta: dict[str, Any]) -> list[dict[str, Any]]:
         fields = []
@@ -420,6 +447,7 @@ class CatalogueLoader:
     def _write_datastore(
         self, dataset: dict[str, Any], resource_id: str | None, title: str,
         fields: list[dict[str, Any]], records: list[dict[str, Any]],
+        resource_format: str = "API",
     ) -> None:
         if resource_id:
             # Replace the whole table, so a rerun never duplicates rows. An
@@ -432,7 +460,7 @@ class CatalogueLoader:
             target: dict[str, Any] = {"resource_id": resource_id}
         else:
             target = {"resource": {
-                "package_id": dataset["id"], "name": title, "format": "API",
+                "package_id": dataset["id"], "name": title, "format": resource_format,
             }}
         tk.get_action("datastore_create")(self._context(), dict(
             target, fields=fields, records=records, force=True))
