@@ -7,7 +7,9 @@ import codecs
 import io
 import logging
 
+import openpyxl
 import pytest
+from bs4 import BeautifulSoup
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
@@ -134,3 +136,53 @@ class TestBrokenUpload:
         message = response.json["error"]["upload"][0]
         assert "第 3 行" in message
         assert "3 个值" in message
+
+
+def _workbook_bytes() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["区县", "常住人口"])
+    sheet.append(["和平区", 355000])
+    sheet.append(["河西区", 822000])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+class TestWorkbookUpload:
+    def test_xlsx_upload_loads_chinese(self, dataset):
+        resource = call_action("resource_create", context={"user": factories.Sysadmin()["name"]},
+                               package_id=dataset["id"], name="各区人口", format="XLSX",
+                               upload=_upload(_workbook_bytes(), "人口.xlsx"))
+        path = uploader.get_resource_uploader(resource).get_path(resource["id"])
+        # xloader's job loads spreadsheets with load_table when COPY fails.
+        loader.load_table(path, resource_id=resource["id"], mimetype="XLSX", logger=log)
+        records = call_action("datastore_search", resource_id=resource["id"])["records"]
+        assert [record["区县"] for record in records] == ["和平区", "河西区"]
+
+    def test_broken_xlsx_rejected(self, dataset):
+        with pytest.raises(tk.ValidationError) as error:
+            call_action("resource_create", context={"user": factories.Sysadmin()["name"]},
+                        package_id=dataset["id"], name="坏表", format="XLSX",
+                        upload=_upload(b"PK\x03\x04 not really a workbook", "坏表.xlsx"))
+        assert "XLSX" in error.value.error_dict["upload"][0]
+
+
+class TestUploadForm:
+    def test_form_shows_why_file_rejected(self, app, dataset):
+        user = factories.SysadminWithToken()
+        headers = {"Authorization": user["token"]}
+        url = "/en" + tk.url_for("dataset_resource.new", id=dataset["name"])
+        form_page = BeautifulSoup(app.get(url, headers=headers).body, "html.parser")
+        csrf_field = form_page.select_one("input[name=_csrf_token]")
+
+        response = app.post(url, headers=headers, data={
+            "_csrf_token": csrf_field["value"],
+            "id": "", "name": "坏文件", "format": "CSV", "url": "",
+            "upload": (io.BytesIO(BROKEN_TABLE.encode("utf-8")), "bad.csv"),
+            "save": "go-metadata",
+        })
+
+        body = " ".join(response.body.split())
+        assert "Line 3 has 3 values but the header has 2 columns" in body
+        assert call_action("package_show", id=dataset["id"])["resources"] == []
