@@ -1,4 +1,4 @@
-"""Who may dump a data service's DataStore table.
+"""The rule for dumps of a data service's DataStore table.
 
 Resources of datasets (数据集) may be downloaded by anyone who can read the
 dataset. Bulk dumps of data services (数据接口) follow the token rule of their

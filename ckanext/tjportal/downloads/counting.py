@@ -3,8 +3,8 @@
 Each download adds one to a field of a Redis hash; ``flush`` moves the hash
 into ``tjportal_download_count``. A flush runs every
 ``ckanext.tjportal.downloads.flush_every`` downloads and on
-``ckan tjportal-downloads flush``, so a download never waits for a
-PostgreSQL write of its own.
+``ckan tjportal-downloads flush``, so only the download that reaches that number waits
+for PostgreSQL, which then writes the whole batch.
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def flush(wait: bool = True) -> int:
     redis = connect_to_redis()
     lock = redis.lock(_key("flush-lock"), timeout=FLUSH_LOCK_TIMEOUT, blocking_timeout=5)
     if not lock.acquire(blocking=wait):
-        log.info("Download count flush skipped because another process holds the lock")
+        log.info("Download count flush skipped because another process has the lock")
         return 0
     try:
         redis.set(_pending_key(), 0)

@@ -118,7 +118,7 @@ def _dump(resource_id: str, fmt: str) -> Response:
     try:
         tk.check_access("datastore_search", {}, {"resource_id": resource_id})
     except tk.NotAuthorized:
-        # Core's dump view answers 404 too, so private resources stay hidden.
+        # Core's dump view returns 404 too, so private resources stay hidden.
         return tk.abort(404, tk._("DataStore resource not found"))
 
     bom = data["bom"] if "bom" in args else tk.config.get("ckanext.tjportal.downloads.csv_bom")
@@ -266,6 +266,8 @@ def _xlsx_stream(fields: list[dict[str, Any]], pages: _Pages, title: str) -> Ite
     XLSX file is a ZIP archive whose directory comes last, so the response
     starts only when every row is written.
     """
+    # NOTE: an XLSX sheet has at most 1,048,576 rows and nothing here
+    # stops a larger table, which Excel then refuses to open; use CSV for those.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
     sheet.append([_xlsx_cell(sheet, name) for name in header_names(fields)])

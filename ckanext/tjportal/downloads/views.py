@@ -17,8 +17,8 @@ tjportal_downloads = Blueprint("tjportal_downloads", __name__)
 # Format name under which downloads of a resource's own file are counted.
 ORIGINAL_FORMAT = "original"
 
-# The resource download view answers an upload with 200 and a link with a
-# redirect; both count as a download of the original file.
+# The resource download view returns 200 for an upload and a
+# redirect for a link; both count as a download of the original file.
 ORIGINAL_STATUSES = (200, 301, 302, 303, 307, 308)
 
 
