@@ -71,8 +71,7 @@ demo-data: demo-db
 	bash scripts/demo-admin.sh $(DEMO_INI)
 
 serve:
-	@echo "Serving the portal on http://$(HOST):$(PORT) (Ctrl-C stops it)"
-	$(CKAN) -c $(DEMO_INI) run --host $(HOST) --port $(PORT) --disable-reloader
+	bash scripts/demo-serve.sh $(DEMO_INI) $(HOST) $(PORT)
 
 demo: demo-data serve
 
