@@ -10,7 +10,7 @@ CONSTRAINTS := requirements/constraints.txt
 DEMO_INI := demo/ckan.ini
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PLUGINS_WITH_TABLES := tjportal_search tjportal_developer tjportal_downloads
+PLUGINS_WITH_TABLES := tjportal_search tjportal_developer tjportal_downloads tjportal_feedback
 
 .PHONY: help install services test-db demo-config demo-db demo demo-data serve test conformance bench-search i18n constraints wheel-check clean-venv
 

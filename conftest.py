@@ -7,7 +7,7 @@ import ckan.plugins as p
 
 # Plugins whose tables come from their own alembic migrations, in the order
 # `ckan db upgrade -p NAME` must apply them.
-MIGRATED_PLUGINS = ["tjportal_search", "tjportal_developer", "tjportal_downloads"]
+MIGRATED_PLUGINS = ["tjportal_search", "tjportal_developer", "tjportal_downloads", "tjportal_feedback"]
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ setup(
             "tjportal_search = ckanext.tjportal.search.plugin:TjportalSearchPlugin",
             "tjportal_developer = ckanext.tjportal.developer.plugin:TjportalDeveloperPlugin",
             "tjportal_downloads = ckanext.tjportal.downloads.plugin:TjportalDownloadsPlugin",
+            "tjportal_feedback = ckanext.tjportal.feedback.plugin:TjportalFeedbackPlugin",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

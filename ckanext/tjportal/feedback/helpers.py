@@ -1,0 +1,65 @@
+"""Template helpers of the feedback plugin; they read through the actions."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.tjportal.feedback.logic.lookup import is_department_admin, is_department_staff
+
+
+def _context() -> dict[str, Any]:
+    return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}
+
+
+def tjportal_feedback_score_fields() -> list[tuple[str, str]]:
+    """Return the rating dimensions with their translated labels."""
+    return [
+        ("accuracy", tk._("Accuracy")),
+        ("satisfaction", tk._("Satisfaction")),
+        ("timeliness", tk._("Timeliness")),
+        ("usability", tk._("Usability")),
+    ]
+
+
+def tjportal_feedback_rating_summary(package_id: str) -> dict[str, Any]:
+    return tk.get_action("tjportal_rating_summary_show")(_context(), {"package_id": package_id})
+
+
+def tjportal_feedback_recent_comments(package_id: str) -> list[dict[str, Any]]:
+    limit = tk.config.get("ckanext.tjportal.feedback.recent_comments")
+    result = tk.get_action("tjportal_rating_list")(
+        _context(), {"package_id": package_id, "with_comment": True, "limit": limit}
+    )
+    return result["results"]
+
+
+def tjportal_feedback_my_rating(package_id: str) -> Optional[dict[str, Any]]:
+    """Return the current user's rating of the dataset, or None."""
+    if not tk.current_user.is_authenticated:
+        return None
+    try:
+        return tk.get_action("tjportal_rating_show")(_context(), {"package_id": package_id})
+    except tk.ObjectNotFound:
+        return None
+
+
+def tjportal_feedback_can_moderate(package_id: str) -> bool:
+    """Tell whether the current user may hide comments on this dataset."""
+    user = model.User.get(tk.current_user.name) if tk.current_user.is_authenticated else None
+    return is_department_admin(user, model.Package.get(package_id))
+
+
+def tjportal_feedback_comment_max_length() -> int:
+    return tk.config.get("ckanext.tjportal.feedback.comment_max_length")
+
+
+def tjportal_feedback_text_max_length() -> int:
+    return tk.config.get("ckanext.tjportal.feedback.text_max_length")
+
+
+def tjportal_feedback_is_department_staff(organization_id: str) -> bool:
+    """Tell whether the current user handles the department's error reports."""
+    user = model.User.get(tk.current_user.name) if tk.current_user.is_authenticated else None
+    return is_department_staff(user, organization_id)

@@ -1,0 +1,87 @@
+"""Models of the feedback tables, which the alembic revisions in
+``migration/tjportal_feedback`` create."""
+from __future__ import annotations
+
+import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Column, Date, DateTime, SmallInteger, UnicodeText
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.model.types import make_uuid
+
+SCORE_FIELDS = ("accuracy", "satisfaction", "timeliness", "usability")
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Rating(tk.BaseModel):
+    """One user's rating (我要评价) of one dataset or data service."""
+
+    __tablename__ = "tjportal_feedback_rating"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    package_id = Column(UnicodeText, nullable=False)
+    user_id = Column(UnicodeText, nullable=False)
+    accuracy = Column(SmallInteger, nullable=False)
+    satisfaction = Column(SmallInteger, nullable=False)
+    timeliness = Column(SmallInteger, nullable=False)
+    usability = Column(SmallInteger, nullable=False)
+    comment = Column(UnicodeText)
+    comment_hidden = Column(Boolean, nullable=False, default=False)
+    hidden_by = Column(UnicodeText)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    modified = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Rating"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
+
+    @classmethod
+    def by_user(cls, package_id: str, user_id: str) -> Optional["Rating"]:
+        return (
+            model.Session.query(cls)
+            .filter(cls.package_id == package_id, cls.user_id == user_id)
+            .one_or_none()
+        )
+
+
+REPORT_KINDS = ("data", "metadata", "link", "other")
+REPORT_SUBMITTED = "submitted"
+REPORT_ACCEPTED = "accepted"
+REPORT_REJECTED = "rejected"
+REPORT_RESOLVED = "resolved"
+
+
+class Report(tk.BaseModel):
+    """An error report (纠错) on a dataset, data service or resource."""
+
+    __tablename__ = "tjportal_feedback_report"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    package_id = Column(UnicodeText, nullable=False)
+    package_title = Column(UnicodeText, nullable=False)
+    resource_id = Column(UnicodeText)
+    owner_org = Column(UnicodeText)
+    user_id = Column(UnicodeText, nullable=False)
+    kind = Column(UnicodeText, nullable=False)
+    description = Column(UnicodeText, nullable=False)
+    contact = Column(UnicodeText)
+    state = Column(UnicodeText, nullable=False, default=REPORT_SUBMITTED)
+    reason = Column(UnicodeText)
+    reply = Column(UnicodeText)
+    handler_id = Column(UnicodeText)
+    due_date = Column(Date, nullable=False)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    modified = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Report"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)

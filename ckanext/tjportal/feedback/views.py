@@ -1,0 +1,238 @@
+"""Pages of ratings (我要评价): the rating form's targets on a dataset's page,
+and the 429 response of the submission limit."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Union
+
+from flask import Blueprint, Response
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.types import Context
+
+from ckanext.tjportal.feedback import ratelimit
+from ckanext.tjportal.feedback.model import SCORE_FIELDS
+
+log = logging.getLogger(__name__)
+
+tjportal_feedback = Blueprint("tjportal_feedback", __name__, url_prefix="/feedback")
+
+
+def _context() -> Context:
+    return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}  # type: ignore[typeddict-item]
+
+
+def _login_first(message: str) -> Union[Response, None]:
+    if tk.current_user.is_authenticated:
+        return None
+    tk.h.flash_error(message)
+    return tk.redirect_to("user.login", came_from=tk.request.full_path)
+
+
+def _errors_text(error: tk.ValidationError) -> str:
+    messages = []
+    for field, field_errors in (error.error_dict or {}).items():
+        text = "; ".join(str(message) for message in field_errors) if isinstance(field_errors, list) else str(field_errors)
+        messages.append("{}: {}".format(field, text))
+    return " ".join(messages)
+
+
+def _call(action: str, data_dict: dict[str, Any]) -> Any:
+    """Call an action for a page, turning its errors into error pages."""
+    try:
+        return tk.get_action(action)(_context(), data_dict)
+    except ratelimit.RateLimited as error:
+        return tk.abort(429, error.message)
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error) or tk._("Not authorized to see this page"))
+    except tk.ObjectNotFound as error:
+        return tk.abort(404, str(error) or tk._("Not found"))
+    except tk.ValidationError as error:
+        return tk.abort(400, _errors_text(error))
+
+
+def _dataset_url(package_id: str) -> str:
+    summary = tk.get_action("package_show")(_context(), {"id": package_id})
+    return tk.url_for("{}.read".format(summary["type"]), id=summary["name"])
+
+
+@tjportal_feedback.route("/rating/<package_id>", methods=["POST"])
+def rating_save(package_id: str) -> Response:
+    redirect = _login_first(tk._("Log in to rate datasets."))
+    if redirect is not None:
+        return redirect
+    data = {field: tk.request.form.get(field, "") for field in SCORE_FIELDS}
+    data["comment"] = tk.request.form.get("comment", "")
+    data["package_id"] = package_id
+    rating = _call("tjportal_rating_create", data)
+    tk.h.flash_success(tk._("Thank you, your rating has been saved."))
+    return tk.redirect_to(_dataset_url(rating["package_id"]) + "#ratings")
+
+
+@tjportal_feedback.route("/rating/<package_id>/delete", methods=["POST"])
+def rating_delete(package_id: str) -> Response:
+    redirect = _login_first(tk._("Log in to delete your rating."))
+    if redirect is not None:
+        return redirect
+    _call("tjportal_rating_delete", {"package_id": package_id})
+    tk.h.flash_success(tk._("Your rating has been deleted."))
+    return tk.redirect_to(_dataset_url(package_id) + "#ratings")
+
+
+@tjportal_feedback.route("/rating/hide/<id>", methods=["POST"])
+def rating_hide(id: str) -> Response:
+    redirect = _login_first(tk._("Log in to moderate comments."))
+    if redirect is not None:
+        return redirect
+    hidden = tk.request.form.get("hidden", "true")
+    rating = _call("tjportal_rating_hide", {"id": id, "hidden": hidden})
+    if rating["comment_hidden"]:
+        tk.h.flash_success(tk._("The comment is hidden."))
+    else:
+        tk.h.flash_success(tk._("The comment is shown again."))
+    return tk.redirect_to(_dataset_url(rating["package_id"]) + "#ratings")
+
+
+@tjportal_feedback.route("/ratings")
+def rating_mine() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to see your ratings."))
+    if redirect is not None:
+        return redirect
+    result = _call("tjportal_rating_list", {"limit": 100})
+    return tk.render("tjportal/feedback/rating_mine.html", {"ratings": result["results"], "count": result["count"]})
+
+
+@tjportal_feedback.after_app_request
+def _rate_limit_response(response: Response) -> Response:
+    """Turn the 403 of a RateLimited error raised in an API call into a 429
+    with Retry-After. CKAN's Action API view chooses the status code itself,
+    so an action cannot return 429 directly."""
+    error = ratelimit.request_rate_limit_error()
+    if error is None:
+        return response
+    response.headers["Retry-After"] = str(error.retry_after)
+    if response.status_code == 403:
+        response.status_code = 429
+        if response.is_json:
+            body = response.get_json(silent=True) or {}
+            body["error"] = {"__type": "Rate Limit Error", "message": error.message}
+            response.set_data(json.dumps(body))
+    return response
+
+
+# --- error reports (纠错) --------------------------------------------------------
+
+REPORT_STEPS = ("accept", "reject", "resolve")
+
+
+@tjportal_feedback.route("/report/new/<package_id>", methods=["GET", "POST"])
+def report_new(package_id: str) -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to report an error."))
+    if redirect is not None:
+        return redirect
+    package = _call("package_show", {"id": package_id})
+    data = {
+        "kind": tk.request.form.get("kind", ""),
+        "description": tk.request.form.get("description", ""),
+        "contact": tk.request.form.get("contact", ""),
+        "resource_id": tk.request.values.get("resource_id", ""),
+    }
+    errors: dict[str, Any] = {}
+    if tk.request.method == "POST":
+        try:
+            tk.get_action("tjportal_report_create")(_context(), {**data, "package_id": package["id"]})
+        except tk.ValidationError as error:
+            errors = error.error_dict or {}
+        except ratelimit.RateLimited as error:
+            return tk.abort(429, error.message)
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error))
+        except tk.ObjectNotFound as error:
+            return tk.abort(404, str(error))
+        else:
+            tk.h.flash_success(tk._("Thank you, your error report has been sent to the department."))
+            return tk.redirect_to("tjportal_feedback.report_mine")
+    resource = next((item for item in package.get("resources", []) if item["id"] == data["resource_id"]), None)
+    response = tk.render("tjportal/feedback/report_new.html", {
+        "pkg": package, "resource": resource, "data": data, "errors": errors,
+    })
+    return Response(response, status=400) if errors else response
+
+
+@tjportal_feedback.route("/reports")
+def report_mine() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to see your error reports."))
+    if redirect is not None:
+        return redirect
+    result = _call("tjportal_report_list", {"limit": 200})
+    return tk.render("tjportal/feedback/report_list.html", {
+        "reports": result["results"], "count": result["count"], "mode": "mine",
+    })
+
+
+@tjportal_feedback.route("/reports/department/<organization>")
+def report_inbox(organization: str) -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to see your department's error reports."))
+    if redirect is not None:
+        return redirect
+    department = _call("organization_show", {"id": organization})
+    result = _call("tjportal_report_list", {"organization": department["id"], "limit": 200})
+    return tk.render("tjportal/feedback/report_list.html", {
+        "reports": result["results"], "count": result["count"], "mode": "inbox", "department": department,
+    })
+
+
+@tjportal_feedback.route("/reports/overview")
+def report_overview() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to see the error reports."))
+    if redirect is not None:
+        return redirect
+    overdue = tk.asbool(tk.request.args.get("overdue", False))
+    result = _call("tjportal_report_list", {"all": True, "overdue": overdue, "limit": 500})
+    return tk.render("tjportal/feedback/report_list.html", {
+        "reports": result["results"], "count": result["count"], "mode": "overview", "overdue_only": overdue,
+    })
+
+
+@tjportal_feedback.route("/report/<id>/<step>", methods=["POST"])
+def report_step(id: str, step: str) -> Response:
+    if step not in REPORT_STEPS:
+        return tk.abort(404, tk._("Page not found"))
+    redirect = _login_first(tk._("Log in to handle error reports."))
+    if redirect is not None:
+        return redirect
+    data_dict = {"id": id, "reason": tk.request.form.get("reason", ""), "reply": tk.request.form.get("reply", "")}
+    if step != "reject":
+        data_dict.pop("reason")
+    try:
+        report = tk.get_action("tjportal_report_" + step)(_context(), data_dict)
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error))
+    except tk.ObjectNotFound as error:
+        return tk.abort(404, str(error))
+    except tk.ValidationError as error:
+        status = 409 if "state" in (error.error_dict or {}) else 400
+        return tk.abort(status, _errors_text(error))
+    tk.h.flash_success(tk._("The error report is now {state}.").format(state=report["state_label"]))
+    return tk.redirect_to("tjportal_feedback.report_inbox", organization=report["owner_org"])
+
+
+# --- user centre (用户中心) --------------------------------------------------------
+
+CENTRE_ITEMS = 5
+
+
+@tjportal_feedback.route("/centre")
+def centre() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to see your user centre."))
+    if redirect is not None:
+        return redirect
+    followed = _call("dataset_followee_list", {"id": tk.current_user.name})
+    return tk.render("tjportal/feedback/centre.html", {
+        "followed": followed,
+        "developer_enabled": p.plugin_loaded("tjportal_developer"),
+        "reports": _call("tjportal_report_list", {"limit": CENTRE_ITEMS}),
+        "ratings": _call("tjportal_rating_list", {"limit": CENTRE_ITEMS}),
+    })
