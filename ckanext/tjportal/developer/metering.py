@@ -5,8 +5,11 @@ Which calls are metered: calls of ``datastore_search`` and
 ``datastore_search_sql`` made through the Action API (the API view puts
 ``api_version`` into the context) that read a resource of a ``dataservice``
 dataset, and DataStore dumps (``/datastore/dump/<id>``) of such resources,
-each counted as one call. Internal calls, such as the first rows the portal
-shows on a data service's page, are not metered.
+each counted as one call. Calls on resources of conditionally open datasets
+(``open_condition`` is ``conditional``) of either type are metered as well,
+and need an approved access application (see ``access``). Internal calls,
+such as the first rows the portal shows on a data service's page, are not
+metered.
 
 Who is exempt: sysadmins, and editors and admins of the organization (部门)
 that owns the data service, on that department's own resources. They publish
@@ -27,7 +30,6 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import api_token
@@ -36,6 +38,7 @@ from ckan.types import Context
 
 from ckanext.datastore.backend import DatastoreBackend
 
+from ckanext.tjportal.developer import access
 from ckanext.tjportal.developer import model as developer_model
 from ckanext.tjportal.developer.logic.lookup import context_user
 from ckanext.tjportal.developer.model import Developer, DeveloperUsage
@@ -48,15 +51,19 @@ DATASERVICE_TYPE = "dataservice"
 # chained auth functions, which see the resource ids after validation.
 METER_CONTEXT_KEY = "tjportal_developer_meter"
 
+# Context key set by the test console (在线测试) of the API page. The console
+# runs as the logged-in user, whose request carries no developer token, so
+# the developer is found from the user's own registration and its current
+# token instead of from the request header. Only server code can set it,
+# because the Action API view builds its context itself.
+CONSOLE_CONTEXT_KEY = "tjportal_developer_console"
+
 # Attribute of flask.g holding the RateLimit of the current request, turned
 # into response headers by the blueprint's after_app_request hook.
 RATE_LIMIT_ATTRIBUTE = "tjportal_developer_rate_limit"
 
 # Quota keys expire one day after their day ends.
 QUOTA_KEY_TTL_SECONDS = 2 * 24 * 3600
-
-# Roles of an organization that are not metered on its own data services.
-DEPARTMENT_ROLES = ("admin", "editor")
 
 
 class QuotaExceeded(tk.NotAuthorized):
@@ -134,25 +141,21 @@ def _mine_url() -> str:
     return tk.url_for("tjportal_developer.mine", _external=True)
 
 
-def _dataservice_resource(resource_id: str) -> Optional[tuple[model.Resource, model.Package]]:
+def _token_required() -> bool:
+    return tk.config.get("ckanext.tjportal.dataservice.require_token")
+
+
+def active_resource(resource_id: str) -> Optional[tuple[model.Resource, model.Package]]:
+    """Return the active resource with this id or DataStore alias and its
+    dataset, or None."""
     resource = model.Resource.get(resource_id)
     if resource is None:
         # The dump view receives what the user typed, which may be an alias.
         exists, real_id = DatastoreBackend.get_active_backend().resource_id_from_alias(resource_id)
         resource = model.Resource.get(real_id) if exists and real_id else None
-    if resource is None or resource.state != "active":
+    if resource is None or resource.state != "active" or resource.package is None:
         return None
-    package = resource.package
-    if package is None or package.type != DATASERVICE_TYPE:
-        return None
-    return resource, package
-
-
-def _is_department_member(user: Optional[model.User], package: model.Package) -> bool:
-    if user is None or not package.owner_org:
-        return False
-    role = authz.users_role_for_group_or_org(package.owner_org, user.name)
-    return role in DEPARTMENT_ROLES
+    return resource, resource.package
 
 
 def _token_developer(user: Optional[model.User]) -> Developer:
@@ -190,6 +193,29 @@ def _token_developer(user: Optional[model.User]) -> Developer:
         raise tk.NotAuthorized(
             tk._("Your developer registration is not approved (state: {state}), so its "
                  "token cannot call data services. See {url}.").format(state=developer.state, url=_mine_url())
+        )
+    return developer
+
+
+def _console_developer(user: Optional[model.User]) -> Developer:
+    """Return the logged-in user's approved developer registration with a
+    current token, or raise NotAuthorized saying what to do."""
+    if user is None:
+        raise tk.NotAuthorized(tk._("Log in to use the test console."))
+    developer = Developer.by_user(user.id)
+    if developer is None:
+        raise tk.NotAuthorized(
+            tk._("Register as a developer at {url} to call data services.").format(url=_register_url())
+        )
+    if developer.state != developer_model.STATE_APPROVED:
+        raise tk.NotAuthorized(
+            tk._("Your developer registration is not approved (state: {state}), so its "
+                 "token cannot call data services. See {url}.").format(state=developer.state, url=_mine_url())
+        )
+    if not developer.token_id or model.ApiToken.get(developer.token_id) is None:
+        raise tk.NotAuthorized(
+            tk._("You have no current developer token. Issue one at {url}, then try again.")
+            .format(url=_mine_url())
         )
     return developer
 
@@ -258,25 +284,23 @@ class Meter:
 
     @classmethod
     def for_call(cls, context: Context) -> Optional["Meter"]:
-        """Return a Meter when this call may need metering, else None."""
-        if not tk.config.get("ckanext.tjportal.dataservice.require_token"):
-            return None
+        """Return a Meter for calls through the Action API, else None."""
         if not context.get("api_version") or not has_request_context():
             return None
         return cls()
 
     @classmethod
-    def for_dump(cls) -> Optional["Meter"]:
-        """Return a Meter when DataStore dumps need metering, else None."""
-        if not tk.config.get("ckanext.tjportal.dataservice.require_token"):
-            return None
+    def for_dump(cls) -> "Meter":
+        """Return a Meter for a DataStore dump."""
         return cls()
 
     def admit(self, context: Context, resource_ids: list[str]) -> None:
-        """Check the caller's token and quota for reading these resources.
+        """Check the caller's token, access applications and quota for
+        reading these resources.
 
         Raises NotAuthorized when a developer token is required and missing
-        or not valid, and QuotaExceeded past the daily quota.
+        or not valid, or when a conditionally open resource lacks an approved
+        application, and QuotaExceeded past the daily quota.
         """
         if self.developer_id is not None:
             return
@@ -285,17 +309,29 @@ class Meter:
             return
 
         metered = []
+        conditional = []
         for resource_id in resource_ids:
-            found = _dataservice_resource(resource_id)
+            found = active_resource(resource_id)
             if found is None:
                 continue
             resource, package = found
-            if not _is_department_member(user, package):
+            if access.is_exempt(user, package):
+                continue
+            if access.is_conditional(package):
+                conditional.append((resource, package))
+                metered.append(resource.id)
+            elif package.type == DATASERVICE_TYPE and _token_required():
                 metered.append(resource.id)
         if not metered:
             return
 
-        developer = _token_developer(user)
+        if context.get(CONSOLE_CONTEXT_KEY):
+            developer = _console_developer(user)
+        else:
+            developer = _token_developer(user)
+        for resource, package in conditional:
+            if not access.has_access(developer.user_id, resource.id):
+                raise tk.NotAuthorized(access.denied_message(package))
         rate_limit, day = _consume_quota(developer.id)
         self.developer_id = developer.id
         self.day = day

@@ -11,7 +11,11 @@ from flask import Blueprint, Response
 import ckan.plugins.toolkit as tk
 from ckan.types import Context
 
-from ckanext.tjportal.developer import metering
+from ckanext.tjportal.developer import access, metering
+# The blueprints blanket registers every Blueprint found in this module,
+# including these imported ones of access applications and the API page.
+from ckanext.tjportal.developer.access_views import tjportal_developer_access  # noqa: F401
+from ckanext.tjportal.developer.api_page import tjportal_developer_api  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +85,10 @@ def _render_mine(developer: dict[str, Any], token: Optional[str] = None) -> str:
     usage = None
     if developer["state"] == "approved" or developer.get("has_token"):
         usage = tk.get_action("tjportal_developer_usage_list")(_context(), {"id": developer["id"]})
+    applications = tk.get_action("tjportal_access_application_list")(_context(), {"scope": "mine"})
     return tk.render("tjportal/developer/mine.html", {
         "developer": developer,
+        "applications": applications["results"],
         "token": token,
         "usage": usage,
         "token_header": tk.config["apitoken_header_name"],
@@ -166,15 +172,35 @@ def review(id: str, decision: str) -> Response:
 
 
 @tjportal_developer.before_app_request
-def _meter_datastore_dump() -> None:
-    """Apply the developer token and quota checks to DataStore dumps of data
-    services, which would otherwise serve a whole table without a token."""
-    if tk.request.endpoint != "datastore.dump":
+def _check_download() -> None:
+    """Apply the access rules to downloads.
+
+    DataStore dumps of data services need the developer token and count
+    against the daily quota, as their API does, and a conditionally open
+    data service also needs an approved application. Dumps and file
+    downloads of conditionally open datasets need an approved application of
+    the logged-in user (or the user of the request's API token).
+    """
+    endpoint = tk.request.endpoint or ""
+    view_args = tk.request.view_args or {}
+    if endpoint == "datastore.dump":
+        resource_id = view_args.get("resource_id", "")
+        found = metering.active_resource(resource_id)
+        if found is not None and found[1].type == metering.DATASERVICE_TYPE:
+            _meter_dump(resource_id)
+            return
+    elif endpoint.endswith("resource.download"):
+        resource_id = view_args.get("resource_id", "")
+        found = metering.active_resource(resource_id)
+    else:
         return
+    if found is not None and not access.can_download(tk.current_user, found[0]):
+        log.debug("Refused a download of conditionally open resource %s", resource_id)
+        return tk.abort(403, access.denied_message(found[1]))
+
+
+def _meter_dump(resource_id: str) -> None:
     meter = metering.Meter.for_dump()
-    if meter is None:
-        return
-    resource_id = (tk.request.view_args or {}).get("resource_id", "")
     try:
         meter.admit(_context(), [resource_id])
     except tk.NotAuthorized as error:

@@ -13,7 +13,7 @@ from ckan.types import Action, Context, DataDict
 
 from ckanext.tjportal.developer import metering
 from ckanext.tjportal.developer import model as developer_model
-from ckanext.tjportal.developer.logic import schema
+from ckanext.tjportal.developer.logic import access_action, schema
 from ckanext.tjportal.developer.logic.lookup import context_user, find_developer, is_own
 from ckanext.tjportal.developer.model import Developer, DeveloperUsage
 
@@ -367,6 +367,11 @@ def get_actions() -> dict[str, Action]:
         for name, function in globals().items()
         if name.startswith("tjportal_developer_") and callable(function)
     }
+    actions.update({
+        name: function
+        for name, function in vars(access_action).items()
+        if name.startswith("tjportal_access_application_") and callable(function)
+    })
     actions["datastore_search"] = datastore_search
     if tk.config.get("ckan.datastore.sqlsearch.enabled"):
         actions["datastore_search_sql"] = _datastore_search_sql

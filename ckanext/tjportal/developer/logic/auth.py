@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.authz as authz
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 
 from ckanext.tjportal.developer import metering
 from ckanext.tjportal.developer.logic.lookup import context_user, find_developer, is_own
+from ckanext.tjportal.developer.model import STATE_APPROVED, AccessApplication, Developer
 
 
 def _own_registration(context: Context, data_dict: DataDict) -> AuthResult:
@@ -98,3 +101,69 @@ def datastore_search_sql(next_auth: AuthFunction, context: Context, data_dict: D
     if result.get("success") and meter is not None:
         meter.admit(context, table_names)
     return result
+
+
+# --- access applications (数据申请) -------------------------------------------
+
+
+def _reviews_department(user_name: str, owner_org: str) -> bool:
+    # Editors and admins may update the department's datasets, members may not.
+    return authz.has_user_permission_for_group_or_org(owner_org, user_name, "update_dataset")
+
+
+def tjportal_access_application_create(context: Context, data_dict: DataDict) -> AuthResult:
+    user = context_user(context)
+    if user is None:
+        return {"success": False, "msg": tk._("Log in to apply for access.")}
+    developer = Developer.by_user(user.id)
+    if developer is None or developer.state != STATE_APPROVED:
+        return {"success": False, "msg": tk._("Only approved developers may apply for access.")}
+    return {"success": True}
+
+
+def tjportal_access_application_show(context: Context, data_dict: DataDict) -> AuthResult:
+    user = context_user(context)
+    application = AccessApplication.get(data_dict.get("id"))
+    if user is None:
+        return {"success": False, "msg": tk._("Log in to see access applications.")}
+    if application is None:
+        # The action reports the missing application as 404.
+        return {"success": True}
+    if application.user_id == user.id or _reviews_department(user.name, application.owner_org):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the applicant and the department may see this application.")}
+
+
+def tjportal_access_application_list(context: Context, data_dict: DataDict) -> AuthResult:
+    user = context_user(context)
+    if user is None:
+        return {"success": False, "msg": tk._("Log in to see access applications.")}
+    scope = data_dict.get("scope") or "mine"
+    if scope == "mine":
+        return {"success": True}
+    if scope == "department":
+        organization = model.Group.get(data_dict.get("owner_org") or "")
+        if organization is not None and _reviews_department(user.name, organization.id):
+            return {"success": True}
+        return {"success": False, "msg": tk._("Only the department's editors and admins may review its applications.")}
+    return {"success": False, "msg": tk._("Only sysadmins may see all access applications.")}
+
+
+def _review_application(context: Context, data_dict: DataDict) -> AuthResult:
+    user = context_user(context)
+    application = AccessApplication.get(data_dict.get("id"))
+    if user is None:
+        return {"success": False, "msg": tk._("Log in to review access applications.")}
+    if application is None:
+        return {"success": True}
+    if _reviews_department(user.name, application.owner_org):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the department's editors and admins may review its applications.")}
+
+
+def tjportal_access_application_approve(context: Context, data_dict: DataDict) -> AuthResult:
+    return _review_application(context, data_dict)
+
+
+def tjportal_access_application_reject(context: Context, data_dict: DataDict) -> AuthResult:
+    return _review_application(context, data_dict)

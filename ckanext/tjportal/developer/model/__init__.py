@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, UnicodeText
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, UnicodeText
+from sqlalchemy.orm import relationship
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -80,5 +81,50 @@ class DeveloperUsage(tk.BaseModel):
     calls = Column(BigInteger, nullable=False, default=0)
 
 
-__all__ = ["Developer", "DeveloperUsage"]
+class AccessApplicationResource(tk.BaseModel):
+    """One resource requested by an access application."""
+
+    __tablename__ = "tjportal_access_application_resource"
+
+    application_id = Column(UnicodeText, ForeignKey("tjportal_access_application.id"), primary_key=True)
+    resource_id = Column(UnicodeText, primary_key=True)
+
+
+class AccessApplication(tk.BaseModel):
+    """A developer's application (数据申请) for access to resources of a
+    conditionally open dataset or data service for a period."""
+
+    __tablename__ = "tjportal_access_application"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    user_id = Column(UnicodeText, nullable=False)
+    package_id = Column(UnicodeText, nullable=False)
+    owner_org = Column(UnicodeText, nullable=False)
+    purpose = Column(UnicodeText, nullable=False)
+    intended_use = Column(UnicodeText, nullable=False)
+    start_date = Column(Date, nullable=False)
+    end_date = Column(Date, nullable=False)
+    state = Column(UnicodeText, nullable=False, default=STATE_PENDING)
+    reject_reason = Column(UnicodeText)
+    due_date = Column(Date, nullable=False)
+    reviewer_id = Column(UnicodeText)
+    reviewed = Column(DateTime)
+    created = Column(DateTime, nullable=False, default=_utcnow)
+    modified = Column(DateTime, nullable=False, default=_utcnow, onupdate=_utcnow)
+
+    resources = relationship(AccessApplicationResource, cascade="all, delete-orphan", lazy="selectin")
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["AccessApplication"]:
+        """Return the application with this id, or None."""
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
+
+    @property
+    def resource_ids(self) -> list[str]:
+        return sorted(item.resource_id for item in self.resources)
+
+
+__all__ = ["Developer", "DeveloperUsage", "AccessApplication", "AccessApplicationResource"]
 
