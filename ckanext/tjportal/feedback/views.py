@@ -235,4 +235,105 @@ def centre() -> Union[str, Response]:
         "developer_enabled": p.plugin_loaded("tjportal_developer"),
         "reports": _call("tjportal_report_list", {"limit": CENTRE_ITEMS}),
         "ratings": _call("tjportal_rating_list", {"limit": CENTRE_ITEMS}),
+        "suggestions": _call("tjportal_suggestion_list", {"user": tk.current_user.name, "limit": CENTRE_ITEMS}),
     })
+
+
+# --- open-data suggestions (开放建议) --------------------------------------------
+
+SUGGESTION_STEPS = ("accept", "reject", "fulfil")
+SUGGESTION_FIELDS = ("title", "wanted_type", "reason", "organization", "group")
+
+
+@tjportal_feedback.route("/suggestions")
+def suggestion_list() -> str:
+    state = tk.request.args.get("state") or None
+    result = _call("tjportal_suggestion_list", {"state": state} if state else {})
+    return tk.render("tjportal/feedback/suggestion_list.html", {
+        "suggestions": result["results"], "count": result["count"], "mine": False, "state": state,
+    })
+
+
+@tjportal_feedback.route("/suggestions/mine")
+def suggestion_mine() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to see your suggestions."))
+    if redirect is not None:
+        return redirect
+    result = _call("tjportal_suggestion_list", {"user": tk.current_user.name, "limit": 200})
+    return tk.render("tjportal/feedback/suggestion_list.html", {
+        "suggestions": result["results"], "count": result["count"], "mine": True, "state": None,
+    })
+
+
+@tjportal_feedback.route("/suggestions/new", methods=["GET", "POST"])
+def suggestion_new() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to suggest data to open."))
+    if redirect is not None:
+        return redirect
+    data = {field: tk.request.form.get(field, "") for field in SUGGESTION_FIELDS}
+    errors: dict[str, Any] = {}
+    if tk.request.method == "POST":
+        try:
+            suggestion = tk.get_action("tjportal_suggestion_create")(_context(), dict(data))
+        except tk.ValidationError as error:
+            errors = error.error_dict or {}
+        except ratelimit.RateLimited as error:
+            return tk.abort(429, error.message)
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error))
+        else:
+            tk.h.flash_success(tk._("Thank you, your suggestion has been published."))
+            return tk.redirect_to("tjportal_feedback.suggestion_read", id=suggestion["id"])
+    response = tk.render("tjportal/feedback/suggestion_new.html", {
+        "data": data,
+        "errors": errors,
+        "organizations": _call("organization_list", {"all_fields": True}),
+        "groups": _call("group_list", {"all_fields": True}),
+    })
+    return Response(response, status=400) if errors else response
+
+
+@tjportal_feedback.route("/suggestion/<id>")
+def suggestion_read(id: str) -> str:
+    suggestion = _call("tjportal_suggestion_show", {"id": id})
+    user = tk.current_user
+    can_answer = user.is_authenticated and tk.h.check_access("tjportal_suggestion_accept", {"id": id})
+    return tk.render("tjportal/feedback/suggestion_read.html", {
+        "suggestion": suggestion, "can_answer": can_answer,
+    })
+
+
+@tjportal_feedback.route("/suggestion/<id>/support", methods=["POST"])
+def suggestion_support(id: str) -> Response:
+    redirect = _login_first(tk._("Log in to support suggestions."))
+    if redirect is not None:
+        return redirect
+    try:
+        tk.get_action("tjportal_suggestion_support")(_context(), {"id": id})
+    except tk.ObjectNotFound as error:
+        return tk.abort(404, str(error))
+    except tk.ValidationError as error:
+        return tk.abort(409, _errors_text(error))
+    tk.h.flash_success(tk._("Thank you for your support."))
+    return tk.redirect_to("tjportal_feedback.suggestion_read", id=id)
+
+
+@tjportal_feedback.route("/suggestion/<id>/<step>", methods=["POST"])
+def suggestion_step(id: str, step: str) -> Response:
+    if step not in SUGGESTION_STEPS:
+        return tk.abort(404, tk._("Page not found"))
+    redirect = _login_first(tk._("Log in to answer suggestions."))
+    if redirect is not None:
+        return redirect
+    data_dict = {"id": id, "reply": tk.request.form.get("reply", ""), "package_id": tk.request.form.get("package_id", "")}
+    try:
+        suggestion = tk.get_action("tjportal_suggestion_" + step)(_context(), data_dict)
+    except tk.NotAuthorized as error:
+        return tk.abort(403, str(error))
+    except tk.ObjectNotFound as error:
+        return tk.abort(404, str(error))
+    except tk.ValidationError as error:
+        status = 409 if "state" in (error.error_dict or {}) else 400
+        return tk.abort(status, _errors_text(error))
+    tk.h.flash_success(tk._("The suggestion is now {state}.").format(state=suggestion["state_label"]))
+    return tk.redirect_to("tjportal_feedback.suggestion_read", id=id)

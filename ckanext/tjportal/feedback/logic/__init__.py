@@ -5,7 +5,9 @@ from __future__ import annotations
 import types
 from typing import Any, Callable
 
-from ckanext.tjportal.feedback.logic import action, auth, report, report_auth
+from ckanext.tjportal.feedback.logic import (
+    action, auth, report, report_auth, suggestion, suggestion_auth,
+)
 
 
 def _listed(*modules: types.ModuleType) -> dict[str, Callable[..., Any]]:
@@ -13,8 +15,8 @@ def _listed(*modules: types.ModuleType) -> dict[str, Callable[..., Any]]:
 
 
 def get_actions() -> dict[str, Callable[..., Any]]:
-    return _listed(action, report)
+    return _listed(action, report, suggestion)
 
 
 def get_auth_functions() -> dict[str, Callable[..., Any]]:
-    return _listed(auth, report_auth)
+    return _listed(auth, report_auth, suggestion_auth)

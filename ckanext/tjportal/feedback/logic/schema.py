@@ -147,3 +147,58 @@ def tjportal_report_list_schema(
         "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
         "offset": [default(0), natural_number_validator],
     }
+
+
+@validator_args
+def tjportal_suggestion_create_schema(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    strip_value: Validator,
+    one_of: ValidatorFactory,
+    tjportal_feedback_title_length: Validator,
+    tjportal_feedback_text_length: Validator,
+) -> Schema:
+    return {
+        "title": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_title_length],
+        "wanted_type": [not_empty, unicode_safe, one_of(["dataset", "dataservice", "either"])],
+        "reason": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_text_length],
+        "organization": [ignore_missing, unicode_safe],
+        "group": [ignore_missing, unicode_safe],
+    }
+
+
+@validator_args
+def tjportal_suggestion_step_schema(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    strip_value: Validator,
+    tjportal_feedback_text_length: Validator,
+) -> Schema:
+    """Select a suggestion by ``id``, with the department's ``reply`` and,
+    for fulfilment, the dataset (``package_id``)."""
+    return {
+        "id": [not_empty, unicode_safe],
+        "reply": [ignore_missing, unicode_safe, strip_value, tjportal_feedback_text_length],
+        "package_id": [ignore_missing, unicode_safe],
+    }
+
+
+@validator_args
+def tjportal_suggestion_list_schema(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    one_of: ValidatorFactory,
+    natural_number_validator: Validator,
+    limit_to_configured_maximum: ValidatorFactory,
+    default: ValidatorFactory,
+) -> Schema:
+    """List every suggestion, or those of ``user`` (name or id)."""
+    return {
+        "user": [ignore_missing, unicode_safe],
+        "organization": [ignore_missing, unicode_safe],
+        "state": [ignore_missing, one_of(["submitted", "accepted", "rejected", "fulfilled"])],
+        "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [default(0), natural_number_validator],
+    }

@@ -8,6 +8,8 @@ from ckan.types import Context
 
 # Enough for a name with a phone number or an e-mail address.
 CONTACT_MAX_LENGTH = 200
+# Enough for the name of a data collection.
+TITLE_MAX_LENGTH = 200
 
 
 def tjportal_feedback_score(value: Any, context: Context) -> Any:
@@ -49,5 +51,14 @@ def tjportal_feedback_contact_length(value: Any, context: Context) -> Any:
         raise tk.Invalid(
             tk._("Must be at most {maximum} characters long, not {length}.")
             .format(maximum=CONTACT_MAX_LENGTH, length=len(value))
+        )
+    return value
+
+
+def tjportal_feedback_title_length(value: Any, context: Context) -> Any:
+    if value and len(value) > TITLE_MAX_LENGTH:
+        raise tk.Invalid(
+            tk._("Must be at most {maximum} characters long, not {length}.")
+            .format(maximum=TITLE_MAX_LENGTH, length=len(value))
         )
     return value

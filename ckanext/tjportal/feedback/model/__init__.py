@@ -85,3 +85,47 @@ class Report(tk.BaseModel):
         if not reference:
             return None
         return model.Session.get(cls, reference)
+
+
+SUGGESTION_TYPES = ("dataset", "dataservice", "either")
+SUGGESTION_SUBMITTED = "submitted"
+SUGGESTION_ACCEPTED = "accepted"
+SUGGESTION_REJECTED = "rejected"
+SUGGESTION_FULFILLED = "fulfilled"
+
+
+class Suggestion(tk.BaseModel):
+    """An open-data suggestion (开放建议): data a user wants published."""
+
+    __tablename__ = "tjportal_feedback_suggestion"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    user_id = Column(UnicodeText, nullable=False)
+    title = Column(UnicodeText, nullable=False)
+    wanted_type = Column(UnicodeText, nullable=False)
+    reason = Column(UnicodeText, nullable=False)
+    organization_id = Column(UnicodeText)
+    group_id = Column(UnicodeText)
+    state = Column(UnicodeText, nullable=False, default=SUGGESTION_SUBMITTED)
+    reply = Column(UnicodeText)
+    package_id = Column(UnicodeText)
+    handler_id = Column(UnicodeText)
+    due_date = Column(Date, nullable=False)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    modified = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Suggestion"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
+
+
+class SuggestionSupport(tk.BaseModel):
+    """One user's support (+1) of a suggestion."""
+
+    __tablename__ = "tjportal_feedback_suggestion_support"
+
+    suggestion_id = Column(UnicodeText, primary_key=True)
+    user_id = Column(UnicodeText, primary_key=True)
+    created = Column(DateTime, nullable=False, default=utcnow)
