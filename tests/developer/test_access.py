@@ -128,6 +128,15 @@ class TestAccessCheck:
         notice = BeautifulSoup(response.body, "html.parser").find(id="tjportal-api-conditional")
         assert "/developer/access/apply/bus-lines" in str(notice)
 
+    def test_dataset_page_links_application(self, app, conditional):
+        response = app.get("/en/dataset/bus-stops-file")
+        notice = BeautifulSoup(response.body, "html.parser").find(id="tjportal-access-notice")
+        assert "/developer/access/apply/bus-stops-file" in str(notice)
+
+    def test_unconditional_page_has_no_notice(self, app, catalogue):
+        response = app.get("/en/dataset/bus-stops-file")
+        assert BeautifulSoup(response.body, "html.parser").find(id="tjportal-access-notice") is None
+
     def test_can_download(self, conditional, applicant):
         resource = conditional["dataset_resource"]
         assert access.can_download(None, resource) is False
