@@ -30,7 +30,8 @@ class TestChineseText:
 
         for word in ["医疗机构", "机构", "三级", "天津", "基本信息"]:
             assert titles(search(q=word)) == ["天津市三级医疗机构基本信息"], word
-        assert search(q="医院")["count"] == 0
+        # 医院 would match through its default synonym 医疗机构.
+        assert search(q="学校")["count"] == 0
 
     def test_any_two_adjacent_characters_match(self):
         title = "津静线车站出入口坐标"
@@ -263,3 +264,54 @@ class TestIndexMaintenance:
         result = cli.invoke(ckan, ["search-index", "show", dataset["name"]])
         assert result.exit_code == 0, result.output
         assert "hospital-list" in result.output
+
+    def test_deferred_documents_written_on_commit(self):
+        import ckan.lib.search as search_module
+
+        dataset = factories.Dataset(title="医院名录")
+        search_module.clear_all()
+        search_module.rebuild(package_ids=[dataset["id"]], defer_commit=True, quiet=True)
+        search_module.commit()
+
+        assert titles(search(q="医院")) == ["医院名录"]
+
+    def test_parallel_rebuild_command(self, cli):
+        from ckan.cli.cli import ckan
+
+        factories.Dataset(title="医院名录")
+        factories.Dataset(title="公交站点")
+        import ckan.lib.search as search_module
+
+        search_module.clear_all()
+        result = cli.invoke(ckan, ["tjportal-search", "rebuild", "--workers", "2"])
+
+        assert result.exit_code == 0, result.output
+        assert "Indexed 2 datasets" in result.output
+        assert titles(search(q="医院")) == ["医院名录"]
+        assert titles(search(q="公交")) == ["公交站点"]
+
+
+class TestSynonyms:
+    def test_default_synonyms_match_both_ways(self):
+        factories.Dataset(title="公共交通线路")
+        factories.Dataset(title="地区生产总值季度数据")
+
+        assert titles(search(q="公交")) == ["公共交通线路"]
+        assert titles(search(q="GDP")) == ["地区生产总值季度数据"]
+
+    def test_literal_match_ranks_above_synonym(self):
+        factories.Dataset(title="公共交通线路")
+        factories.Dataset(title="公交线路")
+
+        assert titles(search(q="公交")) == ["公交线路", "公共交通线路"]
+
+    def test_configured_file_replaces_default(self, tmp_path):
+        synonyms = tmp_path / "synonyms.txt"
+        synonyms.write_text("# test group\n单车, 自行车\n", encoding="utf-8")
+        factories.Dataset(title="公共自行车站点")
+        factories.Dataset(title="公共交通线路")
+
+        with helpers.changed_config("ckanext.tjportal.search.synonyms", str(synonyms)):
+            assert titles(search(q="单车")) == ["公共自行车站点"]
+            assert search(q="公交")["count"] == 0
+        assert titles(search(q="公交")) == ["公共交通线路"]

@@ -11,6 +11,7 @@ from ckanext.tjportal.translation import TjportalTranslation
 
 @tk.blanket.config_declarations
 @tk.blanket.actions
+@tk.blanket.cli
 class TjportalSearchPlugin(TjportalTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)

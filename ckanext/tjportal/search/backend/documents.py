@@ -17,12 +17,17 @@ STORED_ONLY_FIELDS = frozenset({"data_dict", "validated_data_dict"})
 WEIGHT_A_FIELDS = ("title",)
 WEIGHT_B_FIELDS = ("tags",)
 WEIGHT_C_FIELDS = ("notes",)
+# The weights copied into the short ranking vector ``rank_words``.
+RANKED_WEIGHTS = ("A", "B", "C")
 # Everything else Solr copies into its catch-all ``text`` field.
 WEIGHT_D_FIELDS = (
     "name", "groups", "organization", "license", "res_name", "res_description",
     "maintainer", "author", "url", "ckan_url", "download_url", "res_url", "text",
 )
 WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
+# Single-valued string fields CKAN filters on in every search; each has a
+# column of the same name.
+FILTER_COLUMNS = ("state", "entity_type", "dataset_type", "capacity")
 
 
 def as_strings(value: Any) -> list[str]:
@@ -124,16 +129,23 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
             raise ValueError("search document without %r" % required)
     doc = _with_solr_dates(doc)
 
+    # Exact values of string fields, for filters and facets, apart from the
+    # tokens of text fields, for fielded text queries.
     fields: dict[str, list[str]] = {}
+    tokens: dict[str, list[str]] = {}
     for key, value in doc.items():
         if key in STORED_ONLY_FIELDS or key == "text":
             continue
         values = as_strings(value)
         if not values:
             continue
-        fields[key] = text.field_tokens(values) if is_text_field(key) else values
+        if is_text_field(key):
+            tokens[key] = text.field_tokens(values)
+        else:
+            fields[key] = values
 
     cjk_literals: list[str] = []
+    cjk_rank_literals: list[str] = []
     latin: dict[str, str] = {}
     position = 1
     for weight, values in _weighted_values(doc).items():
@@ -142,9 +154,12 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
         literal = analyzed.tsvector_literal(weight)
         if literal:
             cjk_literals.append(literal)
+            if weight in RANKED_WEIGHTS:
+                cjk_rank_literals.append(literal)
         latin[weight] = analyzed.latin
 
     labels = as_strings(doc.get("permission_labels"))
+    filter_columns = {name: (fields.get(name) or [None])[0] for name in FILTER_COLUMNS}
     title = doc.get("title_string") or doc.get("title")
     return {
         "index_id": str(doc["index_id"]),
@@ -156,8 +171,11 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
         "metadata_created": _timestamp(doc.get("metadata_created")),
         "permission_labels": labels,
         "fields": json.dumps(fields, ensure_ascii=False),
+        "tokens": json.dumps(tokens, ensure_ascii=False),
+        **filter_columns,
         "stored": json.dumps(doc, ensure_ascii=False, default=str),
         "cjk_words": " ".join(cjk_literals),
+        "cjk_rank_words": " ".join(cjk_rank_literals),
         "latin_a": latin["A"],
         "latin_b": latin["B"],
         "latin_c": latin["C"],
@@ -168,18 +186,9 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
 UPSERT_SQL = """
 INSERT INTO tjportal_search_document (
     index_id, id, site_id, name, title_sort, metadata_modified,
-    metadata_created, permission_labels, fields, stored, words, seq, indexed_at
-) VALUES (
-    %(index_id)s, %(id)s, %(site_id)s, %(name)s, %(title_sort)s,
-    %(metadata_modified)s, %(metadata_created)s, %(permission_labels)s,
-    %(fields)s::jsonb, %(stored)s::jsonb,
-    %(cjk_words)s::tsvector
-        || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
-        || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
-        || setweight(to_tsvector('{config}', %(latin_c)s), 'C')
-        || setweight(to_tsvector('{config}', %(latin_d)s), 'D'),
-    nextval('tjportal_search_document_seq'), now()
-)
+    metadata_created, permission_labels, fields, tokens, state, entity_type,
+    dataset_type, capacity, stored, words, rank_words, seq, indexed_at
+) VALUES %s
 ON CONFLICT (index_id) DO UPDATE SET
     id = EXCLUDED.id,
     site_id = EXCLUDED.site_id,
@@ -189,8 +198,32 @@ ON CONFLICT (index_id) DO UPDATE SET
     metadata_created = EXCLUDED.metadata_created,
     permission_labels = EXCLUDED.permission_labels,
     fields = EXCLUDED.fields,
+    tokens = EXCLUDED.tokens,
+    state = EXCLUDED.state,
+    entity_type = EXCLUDED.entity_type,
+    dataset_type = EXCLUDED.dataset_type,
+    capacity = EXCLUDED.capacity,
     stored = EXCLUDED.stored,
     words = EXCLUDED.words,
+    rank_words = EXCLUDED.rank_words,
     seq = EXCLUDED.seq,
     indexed_at = EXCLUDED.indexed_at
-""".format(config=text.TEXT_SEARCH_CONFIG)
+"""
+
+# One row of UPSERT_SQL's VALUES list, for psycopg2.extras.execute_values.
+UPSERT_TEMPLATE = """(
+    %(index_id)s, %(id)s, %(site_id)s, %(name)s, %(title_sort)s,
+    %(metadata_modified)s, %(metadata_created)s, %(permission_labels)s::text[],
+    %(fields)s::jsonb, %(tokens)s::jsonb, %(state)s, %(entity_type)s,
+    %(dataset_type)s, %(capacity)s, %(stored)s::jsonb,
+    %(cjk_words)s::tsvector
+        || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
+        || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
+        || setweight(to_tsvector('{config}', %(latin_c)s), 'C')
+        || setweight(to_tsvector('{config}', %(latin_d)s), 'D'),
+    %(cjk_rank_words)s::tsvector
+        || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
+        || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
+        || setweight(to_tsvector('{config}', %(latin_c)s), 'C'),
+    nextval('tjportal_search_document_seq'), now()
+)""".format(config=text.TEXT_SEARCH_CONFIG)

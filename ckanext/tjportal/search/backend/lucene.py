@@ -42,6 +42,9 @@ DATE_COLUMNS = {
     "metadata_created": "metadata_created",
 }
 DATE_FIELD_SUFFIX = "_date"
+# Single-valued string fields with a column of the same name (documents.py
+# fills them), plus ``site_id``. Exact matches on them compare the column.
+FILTER_COLUMNS = frozenset({"site_id", "state", "entity_type", "dataset_type", "capacity"})
 # Solr's copies of ``name`` and ``title`` split into every 2 to 10 character
 # substring (``text_ngram`` in the schema), which package_autocomplete queries.
 NGRAM_SOURCES = {"name_ngram": "name", "title_ngram": "title"}
@@ -202,6 +205,8 @@ class TermMatcher:
     def __init__(self) -> None:
         # tsquery expressions of the positive full-text terms, used for ranking.
         self.rank_terms: list[Sql] = []
+        # The same terms expanded with their synonyms, for a smaller share of the rank.
+        self.synonym_rank_terms: list[Sql] = []
 
     # Full text over the catch-all ``text`` field (the weighted tsvector).
 
@@ -211,14 +216,19 @@ class TermMatcher:
             return TRUE
         query = self._tsquery(analyzed)
         if scoring:
-            self.rank_terms.append(query)
+            self._add_rank(term, phrase, analyzed, query)
+        if analyzed.cjk_query or text.has_lexemes(analyzed.latin):
+            # The query has lexemes, so PostgreSQL can use the GIN index on ``words``.
+            return Sql("words @@ %s" % query.text, query.params)
+        # Text such as "_" may leave PostgreSQL's parser without a lexeme,
+        # and an empty tsquery matches nothing where Solr would match all.
         return Sql(
             "(numnode(%s) = 0 OR words @@ %s)" % (query.text, query.text),
             query.params + query.params,
         )
 
-    @staticmethod
-    def _tsquery(analyzed: text.QueryTerm) -> Sql:
+    @classmethod
+    def _tsquery(cls, analyzed: text.QueryTerm) -> Sql:
         parts: list[Sql] = []
         if analyzed.cjk_query:
             parts.append(Sql("%s::tsquery", [analyzed.cjk_query]))
@@ -227,7 +237,11 @@ class TermMatcher:
             parts.append(Sql(
                 "%s('%s', %%s)" % (function, text.TEXT_SEARCH_CONFIG), [analyzed.latin]
             ))
-        return join(parts, "&&")
+        query = join(parts, "&&")
+        alternatives = [cls._tsquery(alt) for alt in analyzed.alternatives if not alt.empty]
+        if not alternatives:
+            return query
+        return join([query] + alternatives, "||")
 
     # Tokenised fields other than ``text``.
 
@@ -239,7 +253,7 @@ class TermMatcher:
         prefixes: list[str] = []
         if text.has_cjk(normalized):
             for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", normalized):
-                words = [run] if phrase else list(text._jieba().cut(run, HMM=False))
+                words = [run] if phrase else list(text.cut_words(run))
                 for word in words:
                     if len(word) == 1:
                         prefixes.append(word)
@@ -248,10 +262,10 @@ class TermMatcher:
         required.extend(text.latin_words(re.sub(r"[\u3400-\u9fff\uf900-\ufaff]", " ", normalized)))
         parts: list[Sql] = []
         if required:
-            parts.append(Sql("fields @> %s::jsonb", [json.dumps({name: sorted(set(required))})]))
+            parts.append(Sql("tokens @> %s::jsonb", [json.dumps({name: sorted(set(required))})]))
         for prefix in prefixes:
             parts.append(Sql(
-                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %s) AS t(v) "
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(tokens -> %s) AS t(v) "
                 "WHERE t.v LIKE %s)",
                 [name, _like_escape_all(prefix) + "%"],
             ))
@@ -269,7 +283,7 @@ class TermMatcher:
                 [pattern],
             )
         return Sql(
-            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %s) AS t(v) "
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(tokens -> %s) AS t(v) "
             "WHERE t.v LIKE %s)",
             [name, pattern],
         )
@@ -278,7 +292,17 @@ class TermMatcher:
         """Rank results by ``term`` without filtering on it."""
         analyzed = text.analyze_term(term, phrase=phrase)
         if not analyzed.empty:
-            self.rank_terms.append(self._tsquery(analyzed))
+            self._add_rank(term, phrase, analyzed, self._tsquery(analyzed))
+
+    def _add_rank(self, term: str, phrase: bool, analyzed: text.QueryTerm, query: Sql) -> None:
+        """Rank by the term as typed, and by its synonyms with a lower weight,
+        so that a title containing the very word ranks above one with a synonym."""
+        literal = text.analyze_term(term, phrase=phrase, expand=False)
+        if literal.empty:
+            return
+        self.rank_terms.append(self._tsquery(literal))
+        if analyzed.alternatives or literal.cjk_query != analyzed.cjk_query:
+            self.synonym_rank_terms.append(query)
 
     # The n-gram copies of ``name`` and ``title``.
 
@@ -304,7 +328,15 @@ class TermMatcher:
 
     @staticmethod
     def exact(name: str, value: str) -> Sql:
+        if name in FILTER_COLUMNS:
+            return Sql("%s = %%s" % name, [value])
+        if name == "permission_labels":
+            return Sql("permission_labels && %s::text[]", [[value]])
         return Sql("fields @> %s::jsonb", [json.dumps({name: [value]})])
+
+    @staticmethod
+    def any_label(values: list[str]) -> Sql:
+        return Sql("permission_labels && %s::text[]", [values])
 
     @staticmethod
     def string_wildcard(name: str, term: str) -> Sql:
@@ -348,10 +380,32 @@ class TermMatcher:
             parts.append("%s %s %%s" % (element, "<=" if include_high else "<"))
             params.append(float(high) if numeric else high)
         condition = " AND ".join(parts) or "TRUE"
+        column = "tokens" if is_text_field(name) else "fields"
         return Sql(
-            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> %%s) AS t(v) WHERE %s)" % condition,
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(%s -> %%s) AS t(v) WHERE %s)"
+            % (column, condition),
             params,
         )
+
+
+def _label_list(node: tree.SearchField) -> Optional[list[str]]:
+    """Return the labels of ``permission_labels:(a OR b ...)``, the filter
+    CKAN adds to every search, or None for any other form."""
+    expr = node.expr
+    while isinstance(expr, (tree.Group, tree.FieldGroup)):
+        expr = expr.expr
+    if isinstance(expr, tree.Word):
+        words = [expr]
+    elif isinstance(expr, tree.OrOperation):
+        words = list(expr.children)
+    else:
+        return None
+    labels = []
+    for word in words:
+        if not isinstance(word, tree.Word) or has_wildcard(word.value):
+            return None
+        labels.append(unescape(word.value))
+    return labels
 
 
 def _is_number(value: str) -> bool:
@@ -418,6 +472,11 @@ class LuceneTranslator:
                 if isinstance(node.expr, tree.Word) and node.expr.value == "*":
                     return TRUE
                 raise SearchQueryError("Invalid search query: '*' is only valid as '*:*'")
+            labels = _label_list(node) if name == "permission_labels" else None
+            if labels:
+                self._terms += len(labels) - 1
+                self._count_term()
+                return self.matcher.any_label(labels)
             return self.node(node.expr, check_field_name(name))
         if isinstance(node, tree.Boost):
             return self.node(node.expr, field_name)
