@@ -22,7 +22,9 @@ $ckan config-tool "$ini" \
     "ckan.site_url=http://$host:$port" \
     "ckan.site_id=tjportal-demo" \
     "ckan.storage_path=$here/demo/storage" \
-    "ckan.plugins=tjportal tjportal_search scheming_datasets datastore datatables_view activity tjportal_developer tjportal_feedback" \
+    "ckan.plugins=tjportal tjportal_search scheming_datasets tjportal_downloads datastore xloader datatables_view activity tjportal_developer tjportal_feedback" \
+    "ckanext.xloader.jobs_db.uri=sqlite:///$here/demo/xloader_jobs.db" \
+    "ckanext.xloader.unidecode_headers=false" \
     "ckan.views.default_views=datatables_view" \
     "ckan.locale_default=zh_Hans_CN" \
     "ckan.locales_offered=zh_Hans_CN en" \
