@@ -186,3 +186,42 @@ class TestUploadForm:
         body = " ".join(response.body.split())
         assert "Line 3 has 3 values but the header has 2 columns" in body
         assert call_action("package_show", id=dataset["id"])["resources"] == []
+
+
+def _xloader_task(resource: dict):
+    """Return xloader's task for the resource, or None when none was submitted."""
+    try:
+        return call_action("task_status_show", entity_id=resource["id"],
+                           task_type="xloader", key="xloader")
+    except tk.ObjectNotFound:
+        return None
+
+
+def _link_resource(dataset) -> dict:
+    return call_action(
+        "resource_create", context={"user": factories.Sysadmin()["name"]},
+        package_id=dataset["id"], name="外部链接", format="CSV",
+        url="http://127.0.0.1:9/remote.csv",
+    )
+
+
+@pytest.mark.ckan_config("ckanext.xloader.api_token", "token-read-only-when-a-job-runs")
+class TestLoaderSources:
+    """xloader loads uploaded files only and never fetches a linked address."""
+
+    def test_link_resource_not_submitted(self, dataset):
+        resource = _link_resource(dataset)
+
+        assert _xloader_task(resource) is None
+        assert call_action("xloader_submit", resource_id=resource["id"]) is False
+
+    def test_uploaded_resource_submitted(self, dataset):
+        resource = _create(dataset, TABLE.encode("utf-8"))
+
+        assert _xloader_task(resource) is not None
+
+    @pytest.mark.ckan_config("ckanext.tjportal.downloads.load_uploads_only", "false")
+    def test_links_submitted_when_allowed(self, dataset):
+        resource = _link_resource(dataset)
+
+        assert _xloader_task(resource) is not None

@@ -12,6 +12,7 @@ from ckan.types import Context
 
 from ckanext.tjportal.downloads import dump, uploads
 from ckanext.tjportal.translation import TjportalTranslation
+from ckanext.xloader.interfaces import IXloader
 
 
 @tk.blanket.actions
@@ -25,6 +26,7 @@ class TjportalDownloadsPlugin(TjportalTranslation, p.SingletonPlugin):
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(IXloader, inherit=True)
 
     # IConfigurer
 
@@ -48,3 +50,10 @@ class TjportalDownloadsPlugin(TjportalTranslation, p.SingletonPlugin):
     ) -> None:
         if tk.config.get("ckanext.tjportal.downloads.convert_uploads"):
             uploads.normalize_upload(resource)
+
+    # IXloader
+
+    def can_upload(self, resource_id: str) -> bool:
+        if not tk.config.get("ckanext.tjportal.downloads.load_uploads_only"):
+            return True
+        return uploads.is_uploaded_file(resource_id)

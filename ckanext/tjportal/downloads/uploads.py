@@ -165,3 +165,15 @@ def normalize_upload(resource: dict[str, Any]) -> None:
         name=upload.name,
         content_type=upload.content_type,
     )
+
+
+def is_uploaded_file(resource_id: str) -> bool:
+    """Return True when the resource is a file uploaded to this site.
+
+    ckanext-xloader fetches a link resource from wherever its URL points,
+    so loading only uploads keeps the worker from requesting other hosts.
+    """
+    from ckan import model
+
+    resource = model.Resource.get(resource_id)
+    return resource is not None and resource.url_type == "upload"
