@@ -67,8 +67,9 @@ demo-db: install services demo-config
 	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c $(DEMO_INI) db upgrade -p $$plugin >/dev/null; done
 
 demo-data: demo-db
-	$(CKAN) -c $(DEMO_INI) tjportal load-demo demo/tj-catalog
 	bash scripts/demo-admin.sh $(DEMO_INI)
+	bash scripts/demo-worker.sh $(DEMO_INI) token
+	$(CKAN) -c $(DEMO_INI) tjportal load-demo demo/tj-catalog
 
 serve:
 	bash scripts/demo-serve.sh $(DEMO_INI) $(HOST) $(PORT)
