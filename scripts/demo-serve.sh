@@ -14,4 +14,7 @@ worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 echo "Started the background-job worker (log: demo/worker.log)"
 echo "Serving the portal on http://$host:$port (Ctrl-C stops it)"
+if [ -f demo/admin-password.txt ]; then
+    echo "Log in as the sysadmin 'admin'; its password is in demo/admin-password.txt"
+fi
 .venv/bin/ckan -c "$ini" run --host "$host" --port "$port" --disable-reloader
