@@ -337,3 +337,56 @@ def suggestion_step(id: str, step: str) -> Response:
         return tk.abort(status, _errors_text(error))
     tk.h.flash_success(tk._("The suggestion is now {state}.").format(state=suggestion["state_label"]))
     return tk.redirect_to("tjportal_feedback.suggestion_read", id=id)
+
+
+# --- FAQ (常见问题) ----------------------------------------------------------------
+
+FAQ_FIELDS = ("category", "question", "answer", "position")
+
+
+def _faq_by_category(faqs: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    categories: dict[str, list[dict[str, Any]]] = {}
+    for faq in faqs:
+        categories.setdefault(faq["category"], []).append(faq)
+    return list(categories.items())
+
+
+@tjportal_feedback.route("/faq")
+def faq() -> str:
+    query = tk.request.args.get("q", "")
+    faqs = _call("tjportal_faq_list", {"q": query} if query else {})
+    return tk.render("tjportal/feedback/faq.html", {"categories": _faq_by_category(faqs), "q": query})
+
+
+@tjportal_feedback.route("/faq/admin", methods=["GET", "POST"])
+def faq_admin() -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to manage the FAQ."))
+    if redirect is not None:
+        return redirect
+    data = {field: tk.request.form.get(field, "") for field in FAQ_FIELDS}
+    errors: dict[str, Any] = {}
+    if tk.request.method == "POST":
+        try:
+            tk.get_action("tjportal_faq_create")(_context(), {**data, "position": data["position"] or 0})
+        except tk.NotAuthorized as error:
+            return tk.abort(403, str(error))
+        except tk.ValidationError as error:
+            errors = error.error_dict or {}
+        else:
+            tk.h.flash_success(tk._("The question has been added."))
+            return tk.redirect_to("tjportal_feedback.faq_admin")
+    elif not tk.h.check_access("tjportal_faq_create"):
+        return tk.abort(403, tk._("Only sysadmins may manage the FAQ."))
+    faqs = _call("tjportal_faq_list", {})
+    response = tk.render("tjportal/feedback/faq_admin.html", {"faqs": faqs, "data": data, "errors": errors})
+    return Response(response, status=400) if errors else response
+
+
+@tjportal_feedback.route("/faq/<id>/delete", methods=["POST"])
+def faq_delete(id: str) -> Response:
+    redirect = _login_first(tk._("Log in to manage the FAQ."))
+    if redirect is not None:
+        return redirect
+    _call("tjportal_faq_delete", {"id": id})
+    tk.h.flash_success(tk._("The question has been deleted."))
+    return tk.redirect_to("tjportal_feedback.faq_admin")

@@ -1,6 +1,7 @@
 """Schemas of the feedback actions."""
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
@@ -201,4 +202,36 @@ def tjportal_suggestion_list_schema(
         "state": [ignore_missing, one_of(["submitted", "accepted", "rejected", "fulfilled"])],
         "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
         "offset": [default(0), natural_number_validator],
+    }
+
+
+@validator_args
+def tjportal_faq_create_schema(
+    not_empty: Validator,
+    unicode_safe: Validator,
+    strip_value: Validator,
+    default: ValidatorFactory,
+    int_validator: Validator,
+    tjportal_feedback_title_length: Validator,
+    tjportal_feedback_text_length: Validator,
+) -> Schema:
+    return {
+        "category": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_title_length],
+        "question": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_title_length],
+        "answer": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_text_length],
+        "position": [default(0), int_validator],
+    }
+
+
+def tjportal_faq_update_schema() -> Schema:
+    schema = tjportal_faq_create_schema()
+    schema["id"] = [tk.get_validator("not_empty"), tk.get_validator("unicode_safe")]
+    return schema
+
+
+@validator_args
+def tjportal_faq_list_schema(ignore_missing: Validator, unicode_safe: Validator, strip_value: Validator) -> Schema:
+    return {
+        "q": [ignore_missing, unicode_safe, strip_value],
+        "category": [ignore_missing, unicode_safe],
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Column, Date, DateTime, SmallInteger, UnicodeText
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, SmallInteger, UnicodeText
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -129,3 +129,23 @@ class SuggestionSupport(tk.BaseModel):
     suggestion_id = Column(UnicodeText, primary_key=True)
     user_id = Column(UnicodeText, primary_key=True)
     created = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Faq(tk.BaseModel):
+    """A question and answer of the FAQ (常见问题), in a category."""
+
+    __tablename__ = "tjportal_feedback_faq"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    category = Column(UnicodeText, nullable=False)
+    question = Column(UnicodeText, nullable=False)
+    answer = Column(UnicodeText, nullable=False)
+    position = Column(Integer, nullable=False, default=0)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    modified = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Faq"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
