@@ -1,0 +1,34 @@
+"""The header and footer link to the feedback pages when that plugin is on."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+import ckan.plugins.toolkit as tk
+
+WITH_FEEDBACK = "tjportal tjportal_search scheming_datasets datastore tjportal_developer tjportal_feedback"
+WITHOUT_FEEDBACK = "tjportal tjportal_search scheming_datasets datastore"
+
+
+def _links(response):
+    page = BeautifulSoup(response.body, "html.parser")
+    return {a.get_text(strip=True): a.get("href") for a in page.find_all("a")}
+
+
+@pytest.mark.ckan_config("ckan.plugins", WITH_FEEDBACK)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_feedback_pages_linked(app):
+    links = _links(app.get(tk.url_for("home.index")))
+
+    assert links["开放建议"] == tk.url_for("tjportal_feedback.suggestion_list")
+    assert links["常见问题"] == tk.url_for("tjportal_feedback.faq")
+    assert links["用户中心"] == tk.url_for("tjportal_feedback.centre")
+
+
+@pytest.mark.ckan_config("ckan.plugins", WITHOUT_FEEDBACK)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_no_feedback_links_without_plugin(app):
+    links = _links(app.get(tk.url_for("home.index")))
+
+    assert "开放建议" not in links
+    assert "常见问题" not in links
