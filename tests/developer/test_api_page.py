@@ -60,9 +60,15 @@ def console_developer():
 
 
 class TestApiDocumentation:
-    def test_tab_on_data_service_page(self, app, catalogue):
+    def test_link_on_data_service_page(self, app, catalogue):
         response = app.get("/en/dataservice/" + catalogue["service"]["name"])
-        assert _url(id=catalogue["service"]["name"]).removeprefix("/en") in response.body
+        link = _soup(response).find(id="tjportal-api-link")
+        assert link["href"] == _url(id=catalogue["service"]["name"])
+
+    def test_api_tab_active_on_api_page(self, app, catalogue):
+        response = app.get(_url(id=catalogue["service"]["name"]))
+        tabs = [" ".join(tab.get_text().split()) for tab in _soup(response).select(".page-header .nav-tabs li")]
+        assert tabs == ["Data service", "Topics", "API"]
 
     def test_endpoint_and_parameters(self, app, catalogue):
         response = app.get(_url(id=catalogue["service"]["name"]))
