@@ -315,3 +315,30 @@ class TestSynonyms:
             assert titles(search(q="单车")) == ["公共自行车站点"]
             assert search(q="公交")["count"] == 0
         assert titles(search(q="公交")) == ["公共交通线路"]
+
+
+class TestNumericSort:
+    def test_rating_fields_sort_as_numbers(self):
+        from ckanext.tjportal.search.backend.connection import PostgresSearchConnection
+
+        from ckan.model import meta
+
+        datasets = [factories.Dataset(title="评分%d" % count) for count in (9, 10, 2)]
+        connection = PostgresSearchConnection()
+        raw = meta.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("SELECT stored FROM tjportal_search_document")
+            stored = {row[0]["id"]: row[0] for row in cursor.fetchall()}
+        finally:
+            raw.close()
+        documents = []
+        for dataset, count in zip(datasets, (9, 10, 2)):
+            document = dict(stored[dataset["id"]])
+            document["rating_count"] = count
+            documents.append(document)
+        connection.add(docs=documents)
+        connection.commit()
+
+        assert titles(search(sort="rating_count desc")) == ["评分10", "评分9", "评分2"]
+        assert titles(search(sort="rating_count asc")) == ["评分2", "评分9", "评分10"]

@@ -46,6 +46,9 @@ NUMERIC_SORT_FIELDS = frozenset({
     "views_total", "views_recent", "resources_accessed_total",
     "resources_accessed_recent", "num_resources", "num_tags",
 })
+# Fields added by tjportal_feedback (rating_average, rating_count and one
+# average per score); they are numbers too.
+NUMERIC_SORT_PREFIXES = ("rating_",)
 SORT_COLUMNS = {
     "metadata_modified": "d.metadata_modified",
     "metadata_created": "d.metadata_created",
@@ -353,7 +356,7 @@ class SqlSearch:
             column = SORT_COLUMNS.get(field_name)
             if column is None:
                 lucene.check_field_name(field_name)
-                if field_name in NUMERIC_SORT_FIELDS:
+                if field_name in NUMERIC_SORT_FIELDS or field_name.startswith(NUMERIC_SORT_PREFIXES):
                     column = ("(CASE WHEN d.fields -> %s ->> 0 ~ '^-?[0-9]+(\\.[0-9]+)?$' "
                               "THEN (d.fields -> %s ->> 0)::numeric END)")
                     params.extend([field_name, field_name])
