@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PLUGINS_WITH_TABLES := tjportal_search tjportal_developer tjportal_downloads tjportal_feedback
 
-.PHONY: help install services test-db demo-config demo-db demo demo-data serve test conformance bench-search i18n constraints wheel-check clean-venv
+.PHONY: help install services test-db demo-config demo-db demo demo-data serve test conformance bench-search bench-api i18n constraints wheel-check clean-venv
 
 help:
 	@echo "make demo   - install, set up and serve the demo portal on http://$(HOST):$(PORT)"
@@ -84,6 +84,14 @@ bench-search: install services
 	bash scripts/services.sh databases bench --fresh
 	$(CKAN) -c bench/bench.ini db init >/dev/null
 	$(BIN)/python bench/search.py --ini bench/bench.ini -n $(N) --workers $(WORKERS)
+
+ROWS ?= 200000
+bench-api: install services
+	bash scripts/services.sh databases bench_api --fresh
+	$(CKAN) -c bench/api.ini db init >/dev/null
+	$(CKAN) -c bench/api.ini datastore set-permissions | bash scripts/services.sh sql datastore_bench_api
+	for plugin in $(PLUGINS_WITH_TABLES); do $(CKAN) -c bench/api.ini db upgrade -p $$plugin >/dev/null; done
+	$(BIN)/python bench/api.py --ini bench/api.ini --rows $(ROWS)
 
 # --- maintenance ------------------------------------------------------------
 
