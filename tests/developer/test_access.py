@@ -14,6 +14,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action, call_auth
 
+from ckanext.tjportal import workdays
 from ckanext.tjportal.developer import access
 
 from .helpers import PLUGINS, registration
@@ -238,8 +239,8 @@ class TestDueDate:
 
     def test_add_working_days(self):
         saturday = datetime.date(2026, 12, 5)
-        assert access.add_working_days(saturday, 1) == datetime.date(2026, 12, 7)
-        assert access.add_working_days(saturday, 2) == datetime.date(2026, 12, 8)
+        assert workdays.add_working_days(saturday, 1) == datetime.date(2026, 12, 7)
+        assert workdays.add_working_days(saturday, 2) == datetime.date(2026, 12, 8)
 
     def test_overdue_flag_on_overview(self, app, conditional, applicant):
         with freeze_time("2026-12-04 10:00:00"):

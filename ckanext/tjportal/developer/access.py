@@ -35,26 +35,10 @@ OPEN_CONDITION_FIELD = "open_condition"
 # Roles of an organization that publish its data and so need no application.
 DEPARTMENT_ROLES = ("admin", "editor")
 
-# Monday to Friday, as datetime.date.weekday() numbers them.
-WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
-
-
 def today() -> datetime.date:
     """Return the current day in the quota time zone."""
     zone = tk.config.get("ckanext.tjportal.developer.timezone")
     return datetime.datetime.now(datetime.timezone.utc).astimezone(ZoneInfo(zone)).date()
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Return the date ``days`` working days (Monday to Friday) after
-    ``start``. Public holidays are not known, so they count as working days."""
-    current = start
-    added = 0
-    while added < days:
-        current += datetime.timedelta(days=1)
-        if current.weekday() in WORKING_WEEKDAYS:
-            added += 1
-    return current
 
 
 def is_conditional(package: Union[model.Package, dict[str, Any], None]) -> bool:

@@ -11,22 +11,13 @@ from zoneinfo import ZoneInfo
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.tjportal.workdays import add_working_days
+
 
 def today(now: Optional[datetime.datetime] = None) -> datetime.date:
     """Return the current day in the feedback time zone."""
     zone = ZoneInfo(tk.config.get("ckanext.tjportal.feedback.timezone"))
     return (now or datetime.datetime.now(datetime.timezone.utc)).astimezone(zone).date()
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Return the day ``days`` working days after ``start``."""
-    day = start
-    remaining = days
-    while remaining > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            remaining -= 1
-    return day
 
 
 def due_date(submitted: Optional[datetime.date] = None) -> datetime.date:

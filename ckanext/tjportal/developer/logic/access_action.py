@@ -15,6 +15,7 @@ from ckanext.tjportal.developer import model as developer_model
 from ckanext.tjportal.developer.logic import schema
 from ckanext.tjportal.developer.logic.lookup import context_user
 from ckanext.tjportal.developer.model import AccessApplication, AccessApplicationResource
+from ckanext.tjportal import workdays
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def tjportal_access_application_create(context: Context, data_dict: DataDict) ->
         start_date=start,
         end_date=end,
         state=developer_model.STATE_PENDING,
-        due_date=access.add_working_days(
+        due_date=workdays.add_working_days(
             access.today(), tk.config.get("ckanext.tjportal.access.review_working_days")),
     )
     application.resources = [AccessApplicationResource(resource_id=resource_id) for resource_id in resource_ids]
