@@ -390,3 +390,6 @@ def faq_delete(id: str) -> Response:
     _call("tjportal_faq_delete", {"id": id})
     tk.h.flash_success(tk._("The question has been deleted."))
     return tk.redirect_to("tjportal_feedback.faq_admin")
+
+
+from ckanext.tjportal.feedback.survey_views import tjportal_survey  # noqa: E402,F401 (for tk.blanket.blueprints)

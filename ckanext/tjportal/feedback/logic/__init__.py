@@ -6,7 +6,7 @@ import types
 from typing import Any, Callable
 
 from ckanext.tjportal.feedback.logic import (
-    action, auth, faq, faq_auth, report, report_auth, suggestion, suggestion_auth,
+    action, auth, faq, faq_auth, report, report_auth, suggestion, suggestion_auth, survey, survey_auth,
 )
 
 
@@ -15,8 +15,8 @@ def _listed(*modules: types.ModuleType) -> dict[str, Callable[..., Any]]:
 
 
 def get_actions() -> dict[str, Callable[..., Any]]:
-    return _listed(action, report, suggestion, faq)
+    return _listed(action, report, suggestion, faq, survey)
 
 
 def get_auth_functions() -> dict[str, Callable[..., Any]]:
-    return _listed(auth, report_auth, suggestion_auth, faq_auth)
+    return _listed(auth, report_auth, suggestion_auth, faq_auth, survey_auth)

@@ -5,6 +5,8 @@ import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
+from ckanext.tjportal.feedback import surveytime
+
 
 @validator_args
 def tjportal_rating_create_schema(
@@ -234,4 +236,44 @@ def tjportal_faq_list_schema(ignore_missing: Validator, unicode_safe: Validator,
     return {
         "q": [ignore_missing, unicode_safe, strip_value],
         "category": [ignore_missing, unicode_safe],
+    }
+
+
+@validator_args
+def tjportal_survey_create_schema(
+    not_empty: Validator,
+    unicode_safe: Validator,
+    strip_value: Validator,
+    default: ValidatorFactory,
+    tjportal_feedback_title_length: Validator,
+    tjportal_feedback_text_length: Validator,
+) -> Schema:
+    """The fields of a survey apart from its questions, which
+    ``logic/survey.py`` checks because their rules depend on their kind."""
+    return {
+        "title": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_title_length],
+        "description": [default(""), unicode_safe, strip_value, tjportal_feedback_text_length],
+        "opens": [not_empty, surveytime.survey_opens],
+        "closes": [not_empty, surveytime.survey_closes],
+    }
+
+
+def tjportal_survey_update_schema() -> Schema:
+    schema = tjportal_survey_create_schema()
+    schema["id"] = [tk.get_validator("not_empty"), tk.get_validator("unicode_safe")]
+    return schema
+
+
+@validator_args
+def tjportal_survey_list_schema(
+    ignore_missing: Validator,
+    one_of: ValidatorFactory,
+    natural_number_validator: Validator,
+    limit_to_configured_maximum: ValidatorFactory,
+    default: ValidatorFactory,
+) -> Schema:
+    return {
+        "status": [ignore_missing, one_of(["upcoming", "open", "closed"])],
+        "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [default(0), natural_number_validator],
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, SmallInteger, UnicodeText
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, ForeignKey, Integer, SmallInteger, UnicodeText, UniqueConstraint,
+)
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -149,3 +151,83 @@ class Faq(tk.BaseModel):
         if not reference:
             return None
         return model.Session.get(cls, reference)
+
+
+SURVEY_QUESTION_KINDS = ("single", "multiple", "text")
+
+
+class Survey(tk.BaseModel):
+    """A survey (调查问卷) that sysadmins publish; it takes answers from
+    ``opens`` until ``closes`` (both UTC)."""
+
+    __tablename__ = "tjportal_feedback_survey"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    title = Column(UnicodeText, nullable=False)
+    description = Column(UnicodeText, nullable=False, default="")
+    opens = Column(DateTime, nullable=False)
+    closes = Column(DateTime, nullable=False)
+    creator_id = Column(UnicodeText)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    modified = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Survey"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
+
+
+class SurveyQuestion(tk.BaseModel):
+    """A question of a survey: single choice, multiple choice or free text."""
+
+    __tablename__ = "tjportal_feedback_survey_question"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    survey_id = Column(UnicodeText, ForeignKey("tjportal_feedback_survey.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False)
+    kind = Column(UnicodeText, nullable=False)
+    text = Column(UnicodeText, nullable=False)
+    required = Column(Boolean, nullable=False, default=False)
+
+
+class SurveyOption(tk.BaseModel):
+    """An option of a choice question."""
+
+    __tablename__ = "tjportal_feedback_survey_option"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    question_id = Column(
+        UnicodeText, ForeignKey("tjportal_feedback_survey_question.id", ondelete="CASCADE"), nullable=False
+    )
+    position = Column(Integer, nullable=False)
+    text = Column(UnicodeText, nullable=False)
+
+
+class SurveyResponse(tk.BaseModel):
+    """One user's submitted answers to a survey; a user submits once."""
+
+    __tablename__ = "tjportal_feedback_survey_response"
+    __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    survey_id = Column(UnicodeText, ForeignKey("tjportal_feedback_survey.id", ondelete="CASCADE"), nullable=False)
+    user_id = Column(UnicodeText, nullable=False)
+    created = Column(DateTime, nullable=False, default=utcnow)
+
+
+class SurveyAnswer(tk.BaseModel):
+    """The answer of a response to one question: one row per chosen option,
+    or one row with the text of a free-text question."""
+
+    __tablename__ = "tjportal_feedback_survey_answer"
+
+    id = Column(UnicodeText, primary_key=True, default=make_uuid)
+    response_id = Column(
+        UnicodeText, ForeignKey("tjportal_feedback_survey_response.id", ondelete="CASCADE"), nullable=False
+    )
+    question_id = Column(
+        UnicodeText, ForeignKey("tjportal_feedback_survey_question.id", ondelete="CASCADE"), nullable=False
+    )
+    option_id = Column(UnicodeText, ForeignKey("tjportal_feedback_survey_option.id", ondelete="CASCADE"))
+    text = Column(UnicodeText)
