@@ -17,18 +17,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime
-import decimal
 import io
 import json
 import logging
-import tempfile
 from typing import Any, Callable, Iterator, Optional
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 import ckan.lib.navl.dictization_functions as dictization_functions
 import ckan.plugins.toolkit as tk
@@ -36,7 +30,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.datastore.backend import DatastoreBackend
 from ckanext.datastore.blueprint import dump_schema
 
-from ckanext.tjportal.downloads import access
+from ckanext.tjportal.downloads import access, xlsx
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +51,6 @@ CONTENT_TYPES = {
 # Rows per datastore_search call, as in core's dump view. The DataStore may
 # lower it to ckan.datastore.search.rows_max.
 PAGE_SIZE = 32000
-
-# Excel limits: cell text length and sheet title length.
-XLSX_MAX_CELL_LENGTH = 32767
-XLSX_MAX_TITLE_LENGTH = 31
-XLSX_TITLE_FORBIDDEN = str.maketrans({character: "_" for character in "[]:*?/\\"})
-
-STREAM_CHUNK_SIZE = 64 * 1024
 
 # Marks a view function that install() already wrapped.
 WRAPPED_ATTRIBUTE = "tjportal_downloads_wrapped"
@@ -136,7 +123,7 @@ def _dump(resource_id: str, fmt: str) -> Response:
             errors=json.dumps(error.error_dict, ensure_ascii=False)))
 
     if fmt == "xlsx":
-        body = _xlsx_stream(fields, pages, _sheet_title(resource_id))
+        body = _xlsx_stream(fields, pages, _resource_name(resource_id))
     else:
         body = _text_stream(fields, pages, fmt, bool(bom))
     headers = {
@@ -162,7 +149,9 @@ class _Pages:
     def __init__(self, resource_id: str, fmt: str, offset: int, limit: Optional[int],
                  sort: Any, search_params: dict[str, Any]) -> None:
         self.resource_id = resource_id
-        self.records_format = "lists" if fmt == "xlsx" else fmt
+        # The XLSX writer reads CSV too: PostgreSQL's COPY writes it about
+        # four times as fast as the JSON lists of records_format=lists.
+        self.records_format = "csv" if fmt == "xlsx" else fmt
         self.offset = offset
         self.limit = limit
         self.sort = sort
@@ -235,50 +224,31 @@ def _text_stream(fields: list[dict[str, Any]], pages: _Pages, fmt: str, bom: boo
             yield records.encode("utf-8")
 
 
-def _sheet_title(resource_id: str) -> str:
+def _resource_name(resource_id: str) -> str:
     resource = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
-    title = (resource.get("name") or "").translate(XLSX_TITLE_FORBIDDEN).strip("' ")
-    return title[:XLSX_MAX_TITLE_LENGTH] or "data"
+    return resource.get("name") or ""
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, decimal.Decimal):
-        value = float(value)
-    elif isinstance(value, (datetime.date, datetime.time)):
-        value = value.isoformat()
-    if not isinstance(value, str):
-        return value
-    # NOTE: Excel shows at most 32767 characters per cell, so longer text
-    # is cut in the XLSX download (the other formats keep it whole).
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL_LENGTH]
-    cell = WriteOnlyCell(sheet, value=value)
-    # Text that starts with "=" would become a formula in openpyxl.
-    cell.data_type = "s"
-    return cell
+def _xlsx_max_rows() -> int:
+    configured = tk.config.get("ckanext.tjportal.downloads.xlsx_max_rows")
+    return min(max(configured, xlsx.MIN_ROWS), xlsx.MAX_ROWS)
 
 
-def _xlsx_stream(fields: list[dict[str, Any]], pages: _Pages, title: str) -> Iterator[bytes]:
-    """Write the rows into a write-only workbook and stream the saved file.
-
-    Write-only mode keeps the rows in a temporary file instead of memory. The
-    XLSX file is a ZIP archive whose directory comes last, so the response
-    starts only when every row is written.
-    """
-    # NOTE: an XLSX sheet has at most 1,048,576 rows and nothing here
-    # stops a larger table, which Excel then refuses to open; use CSV for those.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title)
-    sheet.append([_xlsx_cell(sheet, name) for name in header_names(fields)])
-    for records in pages:
-        for record in records:
-            sheet.append([_xlsx_cell(sheet, value) for value in record])
-    with tempfile.TemporaryFile() as output:
-        workbook.save(output)
-        output.seek(0)
-        while True:
-            chunk = output.read(STREAM_CHUNK_SIZE)
-            if not chunk:
-                break
-            yield chunk
+def _xlsx_stream(fields: list[dict[str, Any]], pages: _Pages, name: str) -> Iterator[bytes]:
+    """Stream the rows as an XLSX workbook with one sheet named after the
+    resource; see the ``xlsx`` module."""
+    # The note is translated now, because the body is written after the
+    # view returns.
+    note = tk._(
+        "This table has more rows than one XLSX sheet may hold, so only the "
+        "first {rows} rows are included. Download the table as CSV to get "
+        "every row."
+    )
+    return xlsx.stream_workbook(
+        title=name,
+        header=header_names(fields),
+        field_types=[field.get("type") or "" for field in fields],
+        pages=pages,
+        truncation_note=lambda rows: note.format(rows=rows),
+        max_rows=_xlsx_max_rows(),
+    )

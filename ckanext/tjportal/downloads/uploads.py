@@ -20,7 +20,6 @@ import io
 import logging
 from typing import Any, Optional
 
-import openpyxl
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
@@ -53,6 +52,10 @@ def _format(resource: dict[str, Any], upload: FileStorage) -> Optional[str]:
 
 def check_workbook(content: bytes) -> None:
     """Raise UploadError unless the first sheet of an XLSX file has a header row."""
+    # openpyxl and numpy, which it imports when installed, take about 20 MB
+    # of every web worker, so they are loaded only when an XLSX is uploaded.
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a broken file
