@@ -41,6 +41,7 @@ setup(
         "luqum>=1.0",
         "openpyxl>=3.1",
         "pypinyin>=0.50",
+        "qrcode>=8.0",
         "rjieba>=0.2",
     ],
     entry_points={

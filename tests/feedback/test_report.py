@@ -279,6 +279,51 @@ class TestPages:
         assert smtp[0].get_content_type() == "text/plain"
 
 
+class TestResourcePages:
+    def test_resource_link_to_inbox(self, app, catalogue):
+        dataset = catalogue["dataset"]
+        factories.Resource(package_id=dataset["id"], name="线路表")
+        resource = factories.Resource(package_id=dataset["id"], name="站点表")
+        reporter = factories.UserWithToken()
+
+        resource_page = app.get(url("dataset_resource.read", id=dataset["name"], resource_id=resource["id"]),
+                                headers=headers(reporter))
+        link = BeautifulSoup(resource_page.body, "html.parser").find(id="tjportal-resource-report")
+        form_page = app.get(link["href"], headers=headers(reporter))
+        form = BeautifulSoup(form_page.body, "html.parser").find("form", id="tjportal-report-form")
+        selected = form.find("select", attrs={"name": "resource_id"}).find("option", selected=True)
+        assert selected["value"] == resource["id"]
+        assert selected.text.strip() == "站点表"
+
+        app.post(form["action"], headers=headers(reporter),
+                 data={"resource_id": selected["value"], "kind": "data", "description": "第5行坐标缺失"})
+        stored = call_action("tjportal_report_list", context=as_user(reporter))["results"]
+        assert [report["resource_id"] for report in stored] == [resource["id"]]
+
+        inbox = app.get(url("tjportal_feedback.report_inbox", organization=catalogue["department"]["name"]),
+                        headers=headers(catalogue["editor"]))
+        heading = BeautifulSoup(inbox.body, "html.parser").find(id="report-" + stored[0]["id"]).find("h3")
+        assert "站点表" in heading.text
+        assert "线路表" not in heading.text
+
+    def test_unknown_resource_keeps_form(self, app, catalogue):
+        reporter = factories.UserWithToken()
+        response = app.post(url("tjportal_feedback.report_new", package_id=catalogue["dataset"]["name"]),
+                            headers=headers(reporter),
+                            data={"resource_id": "no-such-resource", "kind": "data", "description": "保留的描述"})
+        assert response.status_code == 400
+        assert "Resource not found: no-such-resource" in response.body
+        assert "保留的描述" in response.body
+        assert call_action("tjportal_report_list", context=as_user(reporter))["count"] == 0
+
+    def test_resource_of_private_dataset_hidden(self, app, catalogue):
+        resource = factories.Resource(package_id=catalogue["private"]["id"], name="名单")
+        response = app.get(url("tjportal_feedback.report_new", package_id=catalogue["private"]["name"],
+                               resource_id=resource["id"]), headers=headers(factories.UserWithToken()))
+        assert response.status_code == 403
+        assert "名单" not in response.body
+
+
 @pytest.mark.ckan_config("ckanext.tjportal.feedback.max_per_hour", 1)
 class TestReportRateLimit:
     def test_second_report_answers_429(self, app, catalogue):

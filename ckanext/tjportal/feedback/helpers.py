@@ -6,6 +6,7 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.tjportal.feedback import share
 from ckanext.tjportal.feedback.logic.lookup import is_department_admin, is_department_staff
 
 
@@ -63,3 +64,13 @@ def tjportal_feedback_is_department_staff(organization_id: str) -> bool:
     """Tell whether the current user handles the department's error reports."""
     user = model.User.get(tk.current_user.name) if tk.current_user.is_authenticated else None
     return is_department_staff(user, organization_id)
+
+
+def tjportal_feedback_share_url(package: dict[str, Any]) -> str:
+    """Return the absolute address of the dataset's page that the share
+    menu offers."""
+    return share.page_url(package)
+
+
+def tjportal_feedback_weibo_url(package: dict[str, Any]) -> str:
+    return share.weibo_url(package)

@@ -12,7 +12,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.types import Context
 
-from ckanext.tjportal.feedback import ratelimit
+from ckanext.tjportal.feedback import ratelimit, share
 from ckanext.tjportal.feedback.model import SCORE_FIELDS
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,31 @@ def _rate_limit_response(response: Response) -> Response:
     return response
 
 
+# --- sharing (分享) ------------------------------------------------------------------
+
+# Browsers keep a QR code for an hour. The QR code changes only when the
+# dataset is renamed.
+QRCODE_MAX_AGE = 3600
+
+
+@tjportal_feedback.route("/share/<package_id>/qrcode.svg")
+def share_qrcode(package_id: str) -> Response:
+    """Serve the WeChat QR code of a dataset's page, to those who may read
+    the dataset. Like CKAN's dataset page, a dataset that the user may not
+    read returns 404, so its existence is not revealed."""
+    try:
+        package = tk.get_action("package_show")(_context(), {"id": package_id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Dataset not found"))
+    response = Response(share.qrcode_svg(share.page_url(package)), mimetype="image/svg+xml")
+    # CKAN's after-request handler marks a response public with its own
+    # max-age unless __no_cache__ is set, and it sets "private" when it is.
+    # The code differs per user (404 or image), so shared caches skip it.
+    tk.request.environ["__no_cache__"] = True
+    response.cache_control.max_age = QRCODE_MAX_AGE
+    return response
+
+
 # --- error reports (纠错) --------------------------------------------------------
 
 REPORT_STEPS = ("accept", "reject", "resolve")
@@ -139,8 +164,12 @@ def report_new(package_id: str) -> Union[str, Response]:
         "contact": tk.request.form.get("contact", ""),
         "resource_id": tk.request.values.get("resource_id", ""),
     }
+    resource = next((item for item in package.get("resources", []) if item["id"] == data["resource_id"]), None)
     errors: dict[str, Any] = {}
-    if tk.request.method == "POST":
+    if tk.request.method == "POST" and data["resource_id"] and resource is None:
+        # Keep the user's text on the form instead of returning 404.
+        errors = {"resource_id": [tk._("Resource not found: {id}").format(id=data["resource_id"])]}
+    elif tk.request.method == "POST":
         try:
             tk.get_action("tjportal_report_create")(_context(), {**data, "package_id": package["id"]})
         except tk.ValidationError as error:
@@ -154,7 +183,6 @@ def report_new(package_id: str) -> Union[str, Response]:
         else:
             tk.h.flash_success(tk._("Thank you, your error report has been sent to the department."))
             return tk.redirect_to("tjportal_feedback.report_mine")
-    resource = next((item for item in package.get("resources", []) if item["id"] == data["resource_id"]), None)
     response = tk.render("tjportal/feedback/report_new.html", {
         "pkg": package, "resource": resource, "data": data, "errors": errors,
     })
@@ -379,6 +407,30 @@ def faq_admin() -> Union[str, Response]:
         return tk.abort(403, tk._("Only sysadmins may manage the FAQ."))
     faqs = _call("tjportal_faq_list", {})
     response = tk.render("tjportal/feedback/faq_admin.html", {"faqs": faqs, "data": data, "errors": errors})
+    return Response(response, status=400) if errors else response
+
+
+@tjportal_feedback.route("/faq/<id>/edit", methods=["GET", "POST"])
+def faq_edit(id: str) -> Union[str, Response]:
+    redirect = _login_first(tk._("Log in to manage the FAQ."))
+    if redirect is not None:
+        return redirect
+    faq = _call("tjportal_faq_show", {"id": id})
+    if not tk.h.check_access("tjportal_faq_update", {"id": faq["id"]}):
+        return tk.abort(403, tk._("Only sysadmins may manage the FAQ."))
+    errors: dict[str, Any] = {}
+    if tk.request.method == "POST":
+        data = {field: tk.request.form.get(field, "") for field in FAQ_FIELDS}
+        try:
+            tk.get_action("tjportal_faq_update")(_context(), {**data, "id": faq["id"], "position": data["position"] or 0})
+        except tk.ValidationError as error:
+            errors = error.error_dict or {}
+        else:
+            tk.h.flash_success(tk._("The question has been saved."))
+            return tk.redirect_to("tjportal_feedback.faq_admin")
+    else:
+        data = {field: faq[field] for field in FAQ_FIELDS}
+    response = tk.render("tjportal/feedback/faq_edit.html", {"faq": faq, "data": data, "errors": errors})
     return Response(response, status=400) if errors else response
 
 
