@@ -288,3 +288,136 @@ class TestLoadDemo:
         assert "topics.csv: file or folder not found" in result.output
         assert 'unknown topic "health"' in result.output
         assert call_action("organization_show", id="tj-health")["title"] == "天津市卫生健康委员会"
+
+
+RECORD_FIELDS = [
+    {"name": "name", "label_zh": "名称", "type": "text"},
+    {"name": "bed_count", "label_zh": "床位数", "type": "int",
+     "description_zh": "核定床位"},
+]
+
+
+class TestDataItems:
+    def test_record_fields_become_data_items(self, cli, tmp_path):
+        record = dict(GOOD_RECORD, fields=RECORD_FIELDS)
+        folder = _write_catalogue(tmp_path / "cat", [json.dumps(record, ensure_ascii=False)])
+
+        _load(cli, folder)
+
+        dataset = call_action("package_show", id="san-ji-yi-liao-ji-gou-ji-ben-xin-xi")
+        assert dataset["data_items"] == [
+            {"name": "name", "label": "名称", "type": "text"},
+            {"name": "bed_count", "label": "床位数", "type": "int",
+             "description": "核定床位"},
+        ]
+
+    def test_rerun_replaces_data_items(self, cli, tmp_path):
+        record = dict(GOOD_RECORD, fields=RECORD_FIELDS)
+        folder = _write_catalogue(tmp_path / "cat", [json.dumps(record, ensure_ascii=False)])
+        _load(cli, folder)
+        record["fields"] = RECORD_FIELDS[:1]
+        (folder / "datasets.jsonl").write_text(
+            json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+
+        _load(cli, folder)
+
+        dataset = call_action("package_show", id="san-ji-yi-liao-ji-gou-ji-ben-xin-xi")
+        assert [item["name"] for item in dataset["data_items"]] == ["name"]
+
+    def test_invalid_field_type_reported(self, cli, tmp_path):
+        record = dict(GOOD_RECORD, fields=[{"name": "x", "label_zh": "某列", "type": "blob"}])
+        folder = _write_catalogue(tmp_path / "cat", [json.dumps(record, ensure_ascii=False)])
+
+        result = _load(cli, folder)
+
+        assert "datasets.jsonl, line 1: data_items:" in result.output
+        assert "datasets.jsonl: 0 loaded, 0 updated, 1 failed" in result.output
+
+    def test_fields_not_a_list_reported(self, cli, tmp_path):
+        record = dict(GOOD_RECORD, fields="name,address")
+        folder = _write_catalogue(tmp_path / "cat", [json.dumps(record, ensure_ascii=False)])
+
+        result = _load(cli, folder)
+
+        assert "datasets.jsonl, line 1: fields must be a list of JSON objects" in result.output
+
+
+class TestStableKey:
+    def _retitle(self, folder, records, index, title):
+        records = [dict(record) for record in records]
+        records[index]["title_zh"] = title
+        copy = folder.parent / ("%s-retitled" % folder.name)
+        _write_catalogue(copy, [json.dumps(r, ensure_ascii=False) for r in records])
+        return copy
+
+    def test_retitled_record_updates_dataset(self, cli, tmp_path):
+        records = [GOOD_RECORD, API_RECORD]
+        folder = _write_catalogue(
+            tmp_path / "cat", [json.dumps(r, ensure_ascii=False) for r in records])
+        _load(cli, folder)
+        before = call_action("package_show", id="san-ji-yi-liao-ji-gou-ji-ben-xin-xi")
+        counts = (_active_count("dataset"), _active_count("dataservice"))
+
+        result = _load(cli, self._retitle(folder, records, 0, "三级医院名录"))
+
+        assert "datasets.jsonl: 0 loaded, 2 updated, 0 failed" in result.output
+        assert (_active_count("dataset"), _active_count("dataservice")) == counts
+        after = call_action("package_show", id=before["id"])
+        assert after["title"] == "三级医院名录"
+        assert after["name"] == before["name"]
+        assert sorted(r["id"] for r in after["resources"]) == sorted(
+            r["id"] for r in before["resources"])
+
+    def test_retitled_data_service_updates_it(self, cli, tmp_path):
+        records = [GOOD_RECORD, API_RECORD]
+        folder = _write_catalogue(
+            tmp_path / "cat", [json.dumps(r, ensure_ascii=False) for r in records])
+        _load(cli, folder)
+        before = call_action("package_show", id="yi-bao-ding-dian-cha-xun-jie-kou")
+
+        _load(cli, self._retitle(folder, records, 1, "医保定点机构查询"))
+
+        assert _active_count("dataservice") == 2  # the record and tj_districts
+        assert call_action("package_show", id=before["id"])["title"] == "医保定点机构查询"
+
+    def test_deleted_dataset_restored_after_retitle(self, cli, tmp_path):
+        records = [GOOD_RECORD]
+        folder = _write_catalogue(tmp_path / "cat", [json.dumps(GOOD_RECORD, ensure_ascii=False)])
+        _load(cli, folder)
+        dataset = call_action("package_show", id="san-ji-yi-liao-ji-gou-ji-ben-xin-xi")
+        call_action("package_delete", id=dataset["id"])
+
+        _load(cli, self._retitle(folder, records, 0, "三级医院名录"))
+
+        restored = call_action("package_show", id=dataset["id"])
+        assert restored["state"] == "active"
+        assert restored["title"] == "三级医院名录"
+        assert _active_count("dataset") == 2  # the record and tj-districts-dataset
+
+    def test_shared_source_url_falls_back_to_title(self, cli, tmp_path):
+        # The address does not identify either of two records that cite it,
+        # so each keeps its own dataset, found by department and title.
+        records = [GOOD_RECORD, dict(GOOD_RECORD, title_zh="二级医疗机构基本信息")]
+        folder = _write_catalogue(
+            tmp_path / "cat", [json.dumps(r, ensure_ascii=False) for r in records])
+
+        _load(cli, folder)
+        second = _load(cli, folder)
+
+        assert "datasets.jsonl: 0 loaded, 2 updated, 0 failed" in second.output
+        titles = sorted(
+            call_action("package_show", id=name)["title"]
+            for name in ("san-ji-yi-liao-ji-gou-ji-ben-xin-xi",
+                         "er-ji-yi-liao-ji-gou-ji-ben-xin-xi"))
+        assert titles == ["三级医疗机构基本信息", "二级医疗机构基本信息"]
+
+    def test_table_with_same_source_url_untouched(self, cli, tmp_path):
+        record = dict(GOOD_RECORD, source_url="https://example.org/census")
+        folder = _write_catalogue(tmp_path / "cat", [json.dumps(record, ensure_ascii=False)])
+
+        _load(cli, folder)
+        _load(cli, self._retitle(folder, [record], 0, "三级医院名录"))
+
+        assert call_action("package_show", id="tj-districts")["title"] == "天津市各区面积和人口"
+        assert call_action("package_show", id="san-ji-yi-liao-ji-gou-ji-ben-xin-xi")[
+            "title"] == "三级医院名录"

@@ -347,3 +347,119 @@ class TestEscaping:
             body = app.get(url).body
             assert "<script>alert('x')</script>" not in body
             assert "&lt;script&gt;" in body
+
+
+DATA_ITEMS = [
+    {"name": "name", "label": "机构名称", "type": "text", "description": "<i>登记名称</i>"},
+    {"name": "bed_count", "label": "床位数", "type": "int"},
+]
+
+
+def _data_item_rows(response):
+    soup = BeautifulSoup(response.body, "html.parser")
+    section = soup.select_one(".tjportal-data-items")
+    if section is None:
+        return None, []
+    rows = [
+        [" ".join(cell.get_text().split()) for cell in row.find_all("td")]
+        for row in section.select("tbody tr")
+    ]
+    return section["data-source"], rows
+
+
+class TestDataItems:
+    def test_dataset_page_lists_data_items(self, app, catalogue):
+        dataset = _dataset(catalogue["department"], catalogue["topic"],
+                           name="with-items", data_items=DATA_ITEMS)
+
+        response = app.get(tk.url_for("dataset.read", id=dataset["name"]))
+
+        source, rows = _data_item_rows(response)
+        assert source == "data_items"
+        assert rows == [
+            ["name", "机构名称", "文本", "<i>登记名称</i>"],
+            ["bed_count", "床位数", "整数", ""],
+        ]
+        assert "数据项" in _text(response)
+
+    def test_data_item_text_is_escaped(self, app, catalogue):
+        dataset = _dataset(catalogue["department"], catalogue["topic"],
+                           name="with-items", data_items=DATA_ITEMS)
+
+        body = app.get(tk.url_for("dataset.read", id=dataset["name"])).body
+
+        assert "&lt;i&gt;登记名称&lt;/i&gt;" in body
+        assert "<i>登记名称</i>" not in body
+
+    def test_english_page_translates_headings_and_types(self, app, catalogue):
+        dataset = _dataset(catalogue["department"], catalogue["topic"],
+                           name="with-items", data_items=DATA_ITEMS)
+
+        response = app.get("/en" + tk.url_for("dataset.read", id=dataset["name"]))
+
+        _source, rows = _data_item_rows(response)
+        assert [row[2] for row in rows] == ["Text", "Integer"]
+        assert "Data items" in _text(response)
+        assert "Column name" in _text(response)
+
+    def test_datastore_dictionary_wins(self, app, catalogue):
+        call_action("package_patch", id=catalogue["service"]["id"], data_items=DATA_ITEMS)
+
+        response = app.get(tk.url_for("dataservice.read", id=catalogue["service"]["name"]))
+
+        source, rows = _data_item_rows(response)
+        assert source == "datastore"
+        assert rows == [
+            ["name", "机构名称", "文本", ""],
+            ["beds", "床位数", "整数", ""],
+            ["remark", "", "文本", ""],
+        ]
+
+    def test_item_without_data_items_has_no_table(self, app, catalogue):
+        response = app.get(tk.url_for("dataset.read", id=catalogue["dataset"]["name"]))
+
+        assert _data_item_rows(response) == (None, [])
+
+    def test_private_datastore_dictionary_not_shown_to_anonymous(self, app, catalogue):
+        # A public page never reveals another item's table, and a private
+        # item's page is not found for an anonymous user.
+        private = catalogue["private"]
+        resource = factories.Resource(package_id=private["id"], url_type="datastore")
+        call_action("datastore_create", resource_id=resource["id"], force=True,
+                    fields=[{"id": "secret_column", "type": "text"}])
+
+        response = app.get(tk.url_for("dataset.read", id=private["name"]),
+                           status=404)
+
+        assert "secret_column" not in response.body
+
+
+class TestWindowTitle:
+    @staticmethod
+    def _site_part(response):
+        """Return the site title part of <title>, after the page's subtitle."""
+        title = BeautifulSoup(response.body, "html.parser").title.get_text(strip=True)
+        return title.split(" - ")[-1]
+
+    def test_chinese_pages_use_chinese_name(self, app, catalogue):
+        home = app.get(tk.url_for("home.index"))
+        dataset = app.get(tk.url_for("dataset.read", id=catalogue["dataset"]["name"]))
+
+        assert self._site_part(home) == SITE_TITLE
+        assert self._site_part(dataset) == SITE_TITLE
+        assert "<title>三级医疗机构基本信息 - " in dataset.body
+
+    def test_english_pages_use_english_name(self, app, catalogue):
+        home = app.get("/en" + tk.url_for("home.index"))
+        dataset = app.get("/en" + tk.url_for("dataset.read", id=catalogue["dataset"]["name"]))
+
+        assert self._site_part(home) == "Tianjin Information Resources Open Platform"
+        assert self._site_part(dataset) == "Tianjin Information Resources Open Platform"
+        assert "<title>三级医疗机构基本信息 - " in dataset.body
+        assert SITE_TITLE not in BeautifulSoup(home.body, "html.parser").title.get_text()
+
+    @pytest.mark.ckan_config("ckan.site_title", "滨海新区开放数据")
+    def test_configured_title_kept_in_english(self, app, catalogue):
+        home = app.get("/en" + tk.url_for("home.index"))
+
+        assert self._site_part(home) == "滨海新区开放数据"

@@ -234,6 +234,29 @@ def _preview_rows() -> int:
     return max(1, min(int(rows), PREVIEW_ROWS_MAX))
 
 
+def _first_datastore_result(
+    pkg_dict: dict[str, Any], action: str, params: dict[str, Any]
+) -> Optional[tuple[dict[str, Any], dict[str, Any]]]:
+    """Call a DataStore action on the item's resources with a table, in order.
+
+    Returns the first resource whose call succeeds, with the action's result,
+    or None when the user may read no table. ``params`` gets the resource id
+    under ``resource_id``.
+    """
+    if not p.plugin_loaded("datastore"):
+        return None
+    for resource in pkg_dict.get("resources") or []:
+        if not resource.get("datastore_active"):
+            continue
+        try:
+            result = tk.get_action(action)({}, dict(params, resource_id=resource["id"]))
+        except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError) as error:
+            log.debug("%s failed on resource %s: %s", action, resource["id"], error)
+            continue
+        return resource, result
+    return None
+
+
 def tjportal_datastore_preview(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
     """Return the first records of the item's first DataStore resource.
 
@@ -242,38 +265,102 @@ def tjportal_datastore_preview(pkg_dict: dict[str, Any]) -> Optional[dict[str, A
     ``rows`` (lists of values in column order) and ``total``. Returns None
     when no resource has a DataStore table the user may read.
     """
-    if not p.plugin_loaded("datastore"):
+    found = _first_datastore_result(
+        pkg_dict, "datastore_search", {"limit": _preview_rows()})
+    if found is None:
         return None
-    for resource in pkg_dict.get("resources") or []:
-        if not resource.get("datastore_active"):
-            continue
-        try:
-            result = tk.get_action("datastore_search")({}, {
-                "resource_id": resource["id"],
-                "limit": _preview_rows(),
-            })
-        except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError) as error:
-            log.debug("No preview of resource %s: %s", resource["id"], error)
-            continue
-        columns = [
-            {
-                "id": field["id"],
-                "label": (field.get("info") or {}).get("label") or field["id"],
-            }
-            for field in result["fields"]
-            if field["id"] != "_id"
-        ]
-        rows = [
-            [record.get(column["id"]) for column in columns]
-            for record in result["records"][:_preview_rows()]
-        ]
-        return {
-            "resource": resource,
-            "columns": columns,
-            "rows": rows,
-            "total": result.get("total"),
+    resource, result = found
+    columns = [
+        {
+            "id": field["id"],
+            "label": (field.get("info") or {}).get("label") or field["id"],
         }
-    return None
+        for field in result["fields"]
+        if field["id"] != "_id"
+    ]
+    rows = [
+        [record.get(column["id"]) for column in columns]
+        for record in result["records"][:_preview_rows()]
+    ]
+    return {
+        "resource": resource,
+        "columns": columns,
+        "rows": rows,
+        "total": result.get("total"),
+    }
+
+
+# DataStore column types (PostgreSQL names, as datastore_info returns them)
+# mapped to the type codes of the schemas' data items.
+DATASTORE_TYPE_CODES = {
+    "text": "text",
+    "int2": "int",
+    "int4": "int",
+    "int8": "int",
+    "numeric": "numeric",
+    "float4": "numeric",
+    "float8": "numeric",
+    "date": "date",
+    "timestamp": "timestamp",
+}
+
+
+def _data_item_type_labels(dataset_type: str) -> dict[str, str]:
+    """Return the translated labels of the data-item types of a schema."""
+    field = _schema_field(dataset_type, "data_items") or {}
+    for subfield in field.get("repeating_subfields") or []:
+        if subfield.get("field_name") == "type":
+            return {
+                choice["value"]: tk.h.scheming_language_text(choice.get("label"))
+                for choice in subfield.get("choices") or []
+            }
+    return {}
+
+
+def _datastore_dictionary(pkg_dict: dict[str, Any]) -> Optional[list[dict[str, Any]]]:
+    """Return the data dictionary of the item's first readable DataStore table."""
+    found = _first_datastore_result(pkg_dict, "datastore_info", {
+        "include_meta": False,
+        "include_fields_schema": False,
+    })
+    if found is None:
+        return None
+    _resource, info = found
+    items = []
+    for field in info.get("fields") or []:
+        field_info = field.get("info") or {}
+        items.append({
+            "name": field["id"],
+            "label": field_info.get("label") or "",
+            "type": DATASTORE_TYPE_CODES.get(field.get("type"), field.get("type")),
+            "description": field_info.get("notes") or "",
+        })
+    return items
+
+
+def tjportal_data_items(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """Return the data items (数据项) to show on a dataset or data-service page.
+
+    The data dictionary of the first DataStore table the user may read takes
+    precedence over the item's ``data_items`` field. The result contains
+    ``source`` ("datastore" or "data_items") and ``items``, each with
+    ``name``, ``label``, ``type`` (translated where the schema names the
+    type) and ``description``. Returns None when the item has neither.
+    """
+    source = "datastore"
+    items = _datastore_dictionary(pkg_dict)
+    if not items:
+        source = "data_items"
+        items = [
+            dict(item) for item in pkg_dict.get("data_items") or []
+            if isinstance(item, dict) and item.get("name")
+        ]
+    if not items:
+        return None
+    type_labels = _data_item_type_labels(pkg_dict.get("type") or "dataset")
+    for item in items:
+        item["type"] = type_labels.get(item.get("type"), item.get("type") or "")
+    return {"source": source, "items": items}
 
 
 def tjportal_selected_topic_names(value: Any) -> list[str]:

@@ -5,7 +5,8 @@ The folder contains ``departments.csv`` (organizations), ``topics.csv`` (groups)
 ``*.meta.json`` each (data services backed by DataStore tables; the tables in
 DATASET_TABLES are also published as datasets). Every step
 creates missing objects and patches existing ones, so a rerun never
-duplicates anything.
+duplicates anything. A record whose ``source_url`` no other record shares is
+matched by that address, so a retitled record updates its dataset.
 """
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ class CatalogueLoader:
         return {"user": self.user}
 
     def run(self) -> LoadReport:
+        self.shared_source_urls = self._shared_source_urls()
+        self.table_names = self._table_dataset_names()
         self._load_rows(DEPARTMENTS_FILE, self._read_csv, self._load_department)
         self._load_rows(TOPICS_FILE, self._read_csv, self._load_topic)
         self._load_rows(RECORDS_FILE, self._read_jsonl, self._load_record)
@@ -186,6 +189,30 @@ class CatalogueLoader:
                         row = RowError(tk._("expected a JSON object"))
                 yield path.name, number, row
 
+    def _shared_source_urls(self) -> set[str]:
+        """Return the source addresses that appear in more than one record."""
+        path = self.folder / RECORDS_FILE
+        if not path.exists():
+            return set()
+        seen: set[str] = set()
+        shared: set[str] = set()
+        for _file_name, _line, row in self._read_jsonl(path):
+            url = row.get("source_url") if isinstance(row, dict) else None
+            if not isinstance(url, str) or not url:
+                continue
+            if url in seen:
+                shared.add(url)
+            seen.add(url)
+        return shared
+
+    def _table_dataset_names(self) -> set[str]:
+        """Return the names of the datasets that the tables folder creates."""
+        names = set()
+        for table in (self.folder / TABLES_FOLDER).glob("*.csv"):
+            name = _table_dataset_name(table)
+            names.update((name, "%s-dataset" % name))
+        return names
+
     def _read_tables(self, path: pathlib.Path) -> Iterator[tuple[str, int, Any]]:
         for table in sorted(path.glob("*.csv")):
             yield "%s/%s" % (TABLES_FOLDER, table.name), 1, table
@@ -242,6 +269,8 @@ class CatalogueLoader:
             raise RowError(tk._("formats and keywords_zh must be lists"))
 
         source_url = row.get("source_url") or ""
+        if not isinstance(source_url, str):
+            raise RowError(tk._("source_url must be a string"))
         condition = row.get("open_condition")
         data = {
             "type": RECORD_KINDS[kind],
@@ -258,18 +287,25 @@ class CatalogueLoader:
             "update_date": row.get("updated") or "",
             "source_city": row.get("city") or "",
             "source_url": source_url,
+            "data_items": _data_items(row),
             "resources": [
                 {"name": str(fmt).upper(), "url": source_url, "format": fmt}
                 for fmt in formats
             ],
         }
-        # Stable key: the department plus the Chinese title, which the
-        # catalogue keeps unique. The dataset name is the title's pinyin,
-        # numbered on collision, and a stored dataset with that name, owner
-        # and title is this record.
-        # NOTE: a dataset retitled on the site no longer matches its record,
-        # so the next run creates a second dataset for that record.
-        existing = self._find_record(slugify_title(title), department, title)
+        # Stable key: the source address when no other record in the file
+        # carries it, so a record retitled in the catalogue keeps its dataset
+        # and its URL name. Otherwise the key is the department plus the
+        # Chinese title: a stored dataset with the title's pinyin name
+        # (numbered on collision), that owner and that title is this record.
+        # NOTE: records that share a source address (the Shanghai records
+        # all cite the same crawl file) still get a second dataset when
+        # their title changes, because the catalogue gives them no other id.
+        existing = None
+        if source_url and source_url not in self.shared_source_urls:
+            existing = self._find_by_source_url(source_url)
+        if existing is None:
+            existing = self._find_record(slugify_title(title), department, title)
         if isinstance(existing, str):
             tk.get_action("package_create")(self._context(), dict(data, name=existing))
             return True
@@ -289,6 +325,25 @@ class CatalogueLoader:
             else:
                 message = tk._('unknown topic "{name}"')
             raise RowError(message.format(name=name))
+
+    def _find_by_source_url(self, source_url: str) -> dict[str, Any] | None:
+        """Return the one stored record dataset with this source address.
+
+        Returns None when no dataset or more than one carries it. Deleted
+        datasets count, because the loader restores them as it does when it
+        matches by name. Datasets of the tables folder are skipped.
+        """
+        query = model.Session.query(model.Package.id).filter(
+            model.Package.extras["source_url"].astext == source_url,
+            model.Package.type.in_(tuple(RECORD_KINDS.values())),
+            model.Package.state.in_((model.State.ACTIVE, model.State.DELETED)),
+        )
+        if self.table_names:
+            query = query.filter(model.Package.name.notin_(self.table_names))
+        package_ids = [package_id for (package_id,) in query.limit(2)]
+        if len(package_ids) != 1:
+            return None
+        return tk.get_action("package_show")(self._context(), {"id": package_ids[0]})
 
     def _find_record(
         self, base: str, department: str, title: str
@@ -367,7 +422,7 @@ class CatalogueLoader:
         }
 
         # Stable key: the table's file name, which is also the dataset name.
-        name = table.stem.lower().replace("_", "-")
+        name = _table_dataset_name(table)
         try:
             existing = tk.get_action("package_show")(self._context(), {"id": name})
         except tk.ObjectNotFound:
@@ -464,6 +519,30 @@ class CatalogueLoader:
             }}
         tk.get_action("datastore_create")(self._context(), dict(
             target, fields=fields, records=records, force=True))
+
+
+def _table_dataset_name(table: pathlib.Path) -> str:
+    return table.stem.lower().replace("_", "-")
+
+
+def _data_items(row: dict[str, Any]) -> list[dict[str, str]]:
+    """Map a record's ``fields`` to the schemas' ``data_items`` field.
+
+    The schema validates the values, so a missing name or an unknown type is
+    reported like any other invalid field.
+    """
+    fields = row.get("fields") or []
+    if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+        raise RowError(tk._("fields must be a list of JSON objects"))
+    return [
+        {
+            "name": _text(field.get("name")),
+            "label": _text(field.get("label_zh")),
+            "type": _text(field.get("type")),
+            "description": _text(field.get("description_zh") or field.get("notes")),
+        }
+        for field in fields
+    ]
 
 
 def _datastore_resource_id(dataset: dict[str, Any]) -> str | None:
