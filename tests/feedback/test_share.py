@@ -127,6 +127,18 @@ class TestShareMenu:
         assert query["url"] == ["http://test.ckan.net/dataset/bus-stops"]
         assert query["title"] == ["公交站点"]
 
+    def test_private_dataset_no_weibo_link(self, app, catalogue):
+        private = catalogue["private"]
+        page = app.get(url("dataset.read", id=private["name"]), headers=headers(catalogue["member"]))
+        menu = _share_menu(page.body)
+        assert menu.find(id="tjportal-share-weibo") is None
+        assert menu.find(id="tjportal-share-qrcode") is not None
+
+    def test_copy_script_on_page(self, app, catalogue):
+        page = BeautifulSoup(app.get(url("dataset.read", id=catalogue["dataset"]["name"])).body, "html.parser")
+        scripts = [script.text for script in page.find_all("script") if "tjportal-share-copy" in script.text]
+        assert len(scripts) == 1
+
     def test_script_title_escaped(self, app, catalogue):
         dataset = catalogue["dataset"]
         call_action("package_patch", id=dataset["id"], title=SCRIPT + "&站点")
