@@ -53,7 +53,7 @@ def _create(sysadmin, **fields):
 
 
 def _answers(survey, single=0, multiple=(0, 2), text="希望增加更多交通数据"):
-    """Return the answers dict choosing options by their index."""
+    """Return the ``answers`` parameter, choosing options by their index."""
     single_question, multiple_question, text_question = survey["questions"]
     answers = {}
     if single is not None:
@@ -284,7 +284,7 @@ class TestSurveyPages:
         assert again.status_code == 409
         assert "You have already answered this survey." in again.body
 
-    def test_api_second_answer_answers_409(self, app, survey):
+    def test_api_second_answer_returns_409(self, app, survey):
         user = factories.UserWithToken()
         body = {"id": survey["id"], "answers": _answers(survey)}
         assert app.post("/api/3/action/tjportal_survey_answer", json=body, headers=headers(user)).status_code == 200
@@ -292,7 +292,7 @@ class TestSurveyPages:
         assert second.status_code == 409
         assert second.json["error"]["state"] == ["You have already answered this survey."]
 
-    def test_missing_required_answers_400(self, app, survey):
+    def test_missing_required_returns_400(self, app, survey):
         user = factories.UserWithToken()
         response = app.post(url("tjportal_survey.read", id=survey["id"]),
                             data=_form_data(survey, single=None, text="只写了建议"), headers=headers(user))
@@ -302,14 +302,14 @@ class TestSurveyPages:
         assert "只写了建议" in response.body
         assert model.Session.query(SurveyResponse).count() == 0
 
-    def test_closed_survey_answers_409(self, app, sysadmin):
+    def test_closed_survey_returns_409(self, app, sysadmin):
         survey = _create(sysadmin, opens=_when(-9), closes=_when(-2))
         response = app.post(url("tjportal_survey.read", id=survey["id"]), data=_form_data(survey),
                             headers=headers(factories.UserWithToken()))
         assert response.status_code == 409
         assert "This survey closed on" in response.body
 
-    def test_unknown_survey_answers_404(self, app):
+    def test_unknown_survey_returns_404(self, app):
         response = app.get(url("tjportal_survey.read", id="no-such-survey"), headers=headers(factories.UserWithToken()))
         assert response.status_code == 404
 
@@ -357,7 +357,7 @@ class TestSurveyPages:
         assert shown["questions"][0]["required"] is True
         assert shown["opens_display"] == "2026-01-01 08:00"
 
-    def test_form_errors_answer_400_and_keep_input(self, app, sysadmin):
+    def test_form_errors_return_400_keep_input(self, app, sysadmin):
         data = {
             "title": "只有一个选项的调查", "opens": "2026-01-01T08:00", "closes": "2099-01-01T08:00",
             "question-0-position": "1", "question-0-kind": "single", "question-0-text": "是否满意？",
@@ -427,7 +427,7 @@ class TestSurveyPages:
         raw = response.data
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-        assert rows[0] == ["Submitted", "User name", "1. 您多久使用一次本平台？", "2. 您关注哪些领域？", "3. 您对平台有什么建议？"]
+        assert rows[0] == ["Submitted at", "User name", "1. 您多久使用一次本平台？", "2. 您关注哪些领域？", "3. 您对平台有什么建议？"]
         assert rows[1][1:] == ["zhang-san", "每周", "交通; 教育", "多开放公交数据"]
         # A text that a spreadsheet would run as a formula is kept as text.
         assert rows[2][1:] == ["li-si", "每天", "", "'=HYPERLINK(\"x\")"]

@@ -18,10 +18,6 @@ def zone() -> ZoneInfo:
     return ZoneInfo(tk.config.get("ckanext.tjportal.feedback.timezone"))
 
 
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def _parse(value: Any, end_of_day: bool) -> datetime.datetime:
     """Return the naive UTC time of a local date or date and time.
 

@@ -593,7 +593,7 @@ def tjportal_survey_export(context: Context, data_dict: DataDict) -> dict[str, A
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(
-        [tk._("Submitted"), tk._("User name")]
+        [tk._("Submitted at"), tk._("User name")]
         + [_spreadsheet_safe("{}. {}".format(question.position, question.text)) for question in questions]
     )
     for response in responses:
