@@ -464,6 +464,17 @@ class TestSurveyPages:
         footer_links = [link["href"] for link in soup.find("footer").find_all("a", href=True)]
         assert any(href.endswith(list_path) for href in footer_links)
 
+    def test_chinese_pages_translated(self, app, sysadmin, survey):
+        listing = app.get("/zh_Hans_CN" + tk.url_for("tjportal_survey.survey_list"))
+        assert "进行中的问卷" in listing.body
+        respondent = factories.UserWithToken()
+        _answer(respondent, survey)
+        page = app.get("/zh_Hans_CN" + tk.url_for("tjportal_survey.read", id=survey["id"]), headers=headers(respondent))
+        assert "您已于" in page.body
+        exported = app.get("/zh_Hans_CN" + tk.url_for("tjportal_survey.export", id=survey["id"]), headers=headers(sysadmin))
+        header = next(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+        assert header[:2] == ["提交时间", "用户名"]
+
 
 def test_migration_downgrade_and_upgrade(ckan_config, request):
     """Run the survey revision down and up again on the test database."""
