@@ -8,7 +8,9 @@ One run, on one database:
    the demo catalogue's vocabulary (a fixed random seed, so runs compare);
 2. rebuilds the search index through ``ckan search-index rebuild``'s code
    path and reports datasets indexed per second;
-3. times a fixed mix of ``package_search`` calls through CKAN's action layer,
+3. times a fixed mix of ``package_search`` calls through CKAN's action layer
+   (the first call of each class apart, because the backend caches hit and
+   facet counts until the next index write),
    the same requests answered by a naive SQL baseline (``to_tsvector``
    computed on the fly and ``ILIKE`` over the package table, with facets by
    GROUP BY), and the SQL our backend itself runs (the lower bound);
@@ -243,6 +245,12 @@ class _TimedCursor:
         return getattr(self._cursor, name)
 
 
+def time_call(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1000
+
+
 def time_calls(call: Callable[[], Any], repeat: int) -> list[float]:
     call()  # warm caches once; not counted
     times = []
@@ -408,6 +416,9 @@ def _time_queries(args: argparse.Namespace, tk: Any, meta: Any) -> list[dict[str
         def call(params=params):
             return tk.get_action("package_search")(dict(context_base), dict(params, rows=params.get("rows", 20)))
 
+        # The first call of each class finds no cached counts for its
+        # condition; the repeated calls reuse them.
+        first_ms = time_call(call)
         action_ms = time_calls(call, args.repeat)
         timer = SqlTimer()
         sql_ms = []
@@ -420,6 +431,7 @@ def _time_queries(args: argparse.Namespace, tk: Any, meta: Any) -> list[dict[str
         naive_ms = time_calls(lambda params=params: naive_search(cursor, params), args.repeat)
         results.append({
             "name": name,
+            "first_ms": round(first_ms, 2),
             "p50_ms": round(statistics.median(action_ms), 2),
             "p95_ms": round(percentile(action_ms, 0.95), 2),
             "naive_p95_ms": round(percentile(naive_ms, 0.95), 2),
@@ -434,13 +446,15 @@ def _print_table(args: argparse.Namespace, rebuild_per_s: float, results: list[d
 
     print("\nN = %d datasets; index rebuild %.0f datasets/s with %d worker process(es)"
           % (args.n, rebuild_per_s, args.workers))
-    header = "%-28s %9s %9s %14s %11s %9s" % ("query", "p50 ms", "p95 ms", "naive p95 ms", "SQL p95 ms", "speed-up")
+    header = "%-28s %9s %9s %9s %14s %11s %9s" % (
+        "query", "first ms", "p50 ms", "p95 ms", "naive p95 ms", "SQL p95 ms", "speed-up")
     print(header)
     print("-" * len(header))
     for row in results:
         speedup = row["naive_p95_ms"] / row["p95_ms"] if row["p95_ms"] else float("inf")
-        print("%-28s %9.1f %9.1f %14.1f %11.1f %8.1fx" % (
-            row["name"], row["p50_ms"], row["p95_ms"], row["naive_p95_ms"], row["sql_p95_ms"], speedup))
+        print("%-28s %9.1f %9.1f %9.1f %14.1f %11.1f %8.1fx" % (
+            row["name"], row["first_ms"], row["p50_ms"], row["p95_ms"], row["naive_p95_ms"],
+            row["sql_p95_ms"], speedup))
     print("\nWrote %s" % os.path.relpath(path, ROOT))
 
 

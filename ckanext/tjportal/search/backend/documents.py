@@ -187,7 +187,8 @@ UPSERT_SQL = """
 INSERT INTO tjportal_search_document (
     index_id, id, site_id, name, title_sort, metadata_modified,
     metadata_created, permission_labels, fields, tokens, state, entity_type,
-    dataset_type, capacity, stored, words, rank_words, seq, indexed_at
+    dataset_type, capacity, stored, words, rank_words, title_words, seq,
+    indexed_at
 ) VALUES %s
 ON CONFLICT (index_id) DO UPDATE SET
     id = EXCLUDED.id,
@@ -206,11 +207,20 @@ ON CONFLICT (index_id) DO UPDATE SET
     stored = EXCLUDED.stored,
     words = EXCLUDED.words,
     rank_words = EXCLUDED.rank_words,
+    title_words = EXCLUDED.title_words,
     seq = EXCLUDED.seq,
     indexed_at = EXCLUDED.indexed_at
 """
 
+# The ranking vector: title (A), tags (B) and description (C).
+_RANK_WORDS = """%(cjk_rank_words)s::tsvector
+        || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
+        || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
+        || setweight(to_tsvector('{config}', %(latin_c)s), 'C')"""
+
 # One row of UPSERT_SQL's VALUES list, for psycopg2.extras.execute_values.
+# ``title_words`` is the title's part of ``rank_words``, as the migration
+# that added it computes it for existing rows.
 UPSERT_TEMPLATE = """(
     %(index_id)s, %(id)s, %(site_id)s, %(name)s, %(title_sort)s,
     %(metadata_modified)s, %(metadata_created)s, %(permission_labels)s::text[],
@@ -221,9 +231,7 @@ UPSERT_TEMPLATE = """(
         || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
         || setweight(to_tsvector('{config}', %(latin_c)s), 'C')
         || setweight(to_tsvector('{config}', %(latin_d)s), 'D'),
-    %(cjk_rank_words)s::tsvector
-        || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
-        || setweight(to_tsvector('{config}', %(latin_b)s), 'B')
-        || setweight(to_tsvector('{config}', %(latin_c)s), 'C'),
+    {rank_words},
+    ts_filter({rank_words}, '{{a}}'),
     nextval('tjportal_search_document_seq'), now()
-)""".format(config=text.TEXT_SEARCH_CONFIG)
+)""".format(config=text.TEXT_SEARCH_CONFIG, rank_words=_RANK_WORDS.format(config=text.TEXT_SEARCH_CONFIG))
