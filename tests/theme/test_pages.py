@@ -421,8 +421,8 @@ class TestDataItems:
         assert _data_item_rows(response) == (None, [])
 
     def test_private_datastore_dictionary_not_shown_to_anonymous(self, app, catalogue):
-        # A public page never reveals another item's table, and a private
-        # item's page is not found for an anonymous user.
+        # The page of a private item is not found for an anonymous user, so
+        # the columns of its table stay hidden.
         private = catalogue["private"]
         resource = factories.Resource(package_id=private["id"], url_type="datastore")
         call_action("datastore_create", resource_id=resource["id"], force=True,
@@ -463,3 +463,67 @@ class TestWindowTitle:
         home = app.get("/en" + tk.url_for("home.index"))
 
         assert self._site_part(home) == "滨海新区开放数据"
+
+    @pytest.mark.parametrize("url, expected", [
+        ("/dataset/", "数据集 - " + SITE_TITLE),
+        ("/dataservice/", "数据接口 - " + SITE_TITLE),
+        ("/en/dataset/", "Datasets - Tianjin Information Resources Open Platform"),
+        ("/en/dataservice/", "Data services - Tianjin Information Resources Open Platform"),
+    ])
+    def test_search_pages_name_type(self, app, catalogue, url, expected):
+        title = BeautifulSoup(app.get(url).body, "html.parser").title.get_text(strip=True)
+
+        assert title == expected
+
+    def test_item_pages_name_type(self, app, catalogue):
+        dataset = app.get(tk.url_for("dataset.read", id=catalogue["dataset"]["name"]))
+        service = app.get(tk.url_for("dataservice.read", id=catalogue["service"]["name"]))
+
+        assert "<title>三级医疗机构基本信息 - 数据集 - " in dataset.body
+        assert "<title>医疗机构执业登记接口 - 数据接口 - " in service.body
+
+
+class TestAccountLinks:
+    def test_user_sees_account_links(self, app, catalogue):
+        user = factories.UserWithToken()
+
+        response = app.get(tk.url_for("home.index"), headers={"Authorization": user["token"]})
+
+        soup = BeautifulSoup(response.body, "html.parser")
+        links = {
+            " ".join(a.get_text().split()): a["href"]
+            for a in soup.select(".account-masthead .tjportal-account-link a")
+        }
+        assert links == {"用户中心": "/feedback/centre", "开发者中心": "/developer/"}
+
+    def test_anonymous_sees_developer_registration(self, app, catalogue):
+        soup = BeautifulSoup(app.get(tk.url_for("home.index")).body, "html.parser")
+
+        link = soup.select_one(".account-masthead .tjportal-account-link a")
+        assert link.get_text(strip=True) == "注册为开发者"
+        assert link["href"] == "/developer/register"
+
+
+class TestDetailsTable:
+    @staticmethod
+    def _labels(response):
+        soup = BeautifulSoup(response.body, "html.parser")
+        return [th.get_text(strip=True) for th in soup.select(".additional-info th.dataset-label")]
+
+    def test_empty_fields_have_no_row(self, app, catalogue):
+        labels = self._labels(
+            app.get(tk.url_for("dataset.read", id=catalogue["dataset"]["name"])))
+
+        assert "更新频率" in labels
+        assert "来源地址" in labels
+        assert "联系人" not in labels
+        assert "信息资源标识符" not in labels
+        assert "资源名称" not in labels  # the title is the page heading
+
+    def test_zero_record_count_has_a_row(self, app, catalogue):
+        dataset = _dataset(catalogue["department"], catalogue["topic"],
+                           name="empty-table", record_count="0")
+
+        labels = self._labels(app.get(tk.url_for("dataset.read", id=dataset["name"])))
+
+        assert "数据量" in labels
