@@ -290,7 +290,8 @@ class TestSurveyPages:
         assert app.post("/api/3/action/tjportal_survey_answer", json=body, headers=headers(user)).status_code == 200
         second = app.post("/api/3/action/tjportal_survey_answer", json=body, headers=headers(user))
         assert second.status_code == 409
-        assert second.json["error"]["state"] == ["You have already answered this survey."]
+        # The Action API speaks the portal's default language, Chinese.
+        assert second.json["error"]["state"] == ["您已经回答过该问卷。"]
 
     def test_missing_required_returns_400(self, app, survey):
         user = factories.UserWithToken()
