@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.tjportal.developer.model import DeveloperUsage
+from ckanext.tjportal.developer.model import Developer, DeveloperUsage
 
 from .helpers import PLUGINS, RECORDS
 
@@ -295,3 +295,49 @@ class TestDump:
     def test_dump_of_plain_dataset_not_metered(self, app, catalogue):
         response = self._dump(app, catalogue["dataset_resource"]["id"])
         assert "X-RateLimit-Limit" not in response.headers
+
+
+class TestTokenCache:
+    """A token check is cached in Redis after the first call, so these
+    tests call once before each revocation."""
+
+    def test_token_revoke_ends_cached_token(self, app, catalogue, developer):
+        _search(app, catalogue["resource"]["id"], token=developer["token"])
+        call_action("tjportal_developer_token_revoke", context={"user": developer["user"]["name"]})
+        response = _search(app, catalogue["resource"]["id"], token=developer["token"], status=403)
+        assert "revoked or does not exist" in _error_message(response)
+
+    def test_developer_revoke_ends_cached_token(self, app, catalogue, developer):
+        _search(app, catalogue["resource"]["id"], token=developer["token"])
+        call_action("tjportal_developer_revoke", context={"user": factories.Sysadmin()["name"]},
+                    id=developer["developer"]["id"])
+        _search(app, catalogue["resource"]["id"], token=developer["token"], status=403)
+
+    def test_new_token_ends_cached_token(self, app, catalogue, developer):
+        _search(app, catalogue["resource"]["id"], token=developer["token"])
+        issued = call_action("tjportal_developer_token_issue", context={"user": developer["user"]["name"]})
+        _search(app, catalogue["resource"]["id"], token=developer["token"], status=403)
+        _search(app, catalogue["resource"]["id"], token=issued["token"])
+
+    @pytest.mark.parametrize("by_id", [True, False])
+    def test_core_revoke_ends_cached_token(self, app, catalogue, developer, by_id):
+        # CKAN's API token page revokes by token id, its API also by token.
+        _search(app, catalogue["resource"]["id"], token=developer["token"])
+        if by_id:
+            reference = {"jti": Developer.get(developer["developer"]["id"]).token_id}
+        else:
+            reference = {"token": developer["token"]}
+        call_action("api_token_revoke", context={"user": developer["user"]["name"]}, **reference)
+        response = _search(app, catalogue["resource"]["id"], token=developer["token"], status=403)
+        assert "revoked or does not exist" in _error_message(response)
+
+
+class TestFailedAfterAdmission:
+    def test_database_error_gives_back_quota_and_usage(self, app, catalogue, developer):
+        resource_id = catalogue["resource"]["id"]
+        _search(app, resource_id, token=developer["token"], status=409,
+                filters=json.dumps({"_id": "not a number"}))
+        ok = _search(app, resource_id, token=developer["token"])
+        assert ok.headers["X-RateLimit-Remaining"] == "9999"
+        usage = call_action("tjportal_developer_usage_list", context={"user": developer["user"]["name"]})
+        assert [row["calls"] for row in usage["usage"]] == [1]

@@ -22,11 +22,12 @@ import dataclasses
 import datetime
 import logging
 import uuid
-from typing import Any, Optional
+from typing import Any, Optional, Union
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context
 from redis import Redis
+from redis.commands.core import Script
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -65,6 +66,12 @@ RATE_LIMIT_ATTRIBUTE = "tjportal_developer_rate_limit"
 # Quota keys expire one day after their day ends.
 QUOTA_KEY_TTL_SECONDS = 2 * 24 * 3600
 
+# Lifetime of a cached token check (see _token_developer). Revoking a token
+# through CKAN's api_token_revoke action, which the portal's own revocations
+# use too, deletes the cached check at once. The lifetime only limits how
+# long a token deleted some other way (directly in the database) still works.
+TOKEN_CACHE_SECONDS = 60
+
 
 class QuotaExceeded(tk.NotAuthorized):
     """A developer has used up the daily quota.
@@ -79,6 +86,14 @@ class QuotaExceeded(tk.NotAuthorized):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+@dataclasses.dataclass(frozen=True)
+class DeveloperRef:
+    """The ids of the developer a metered call is counted for."""
+
+    id: str
+    user_id: str
 
 
 @dataclasses.dataclass
@@ -158,9 +173,13 @@ def active_resource(resource_id: str) -> Optional[tuple[model.Resource, model.Pa
     return resource, resource.package
 
 
-def _token_developer(user: Optional[model.User]) -> Developer:
+def _token_developer(user: Optional[model.User]) -> DeveloperRef:
     """Return the approved developer whose portal token authenticated this
-    request, or raise NotAuthorized saying what to do."""
+    request, or raise NotAuthorized saying what to do.
+
+    A successful check is cached in Redis by token id for
+    TOKEN_CACHE_SECONDS, which saves a database query on most calls.
+    """
     header = tk.config["apitoken_header_name"]
     raw_token = tk.request.headers.get(header, "").strip()
     if not raw_token:
@@ -178,6 +197,22 @@ def _token_developer(user: Optional[model.User]) -> Developer:
                  "from {url}.").format(header=header, url=_mine_url())
         )
 
+    if user is not None:
+        cached = _cached_token_owner(token_id)
+        if cached is not None and cached.user_id == user.id:
+            return cached
+
+    # One query finds the developer and checks that the token still exists.
+    # The other look-ups run only to choose the message of a refusal.
+    developer = _developer_with_token(token_id)
+    if developer is not None and user is not None and developer.user_id == user.id:
+        if developer.state != developer_model.STATE_APPROVED:
+            raise tk.NotAuthorized(_not_approved_message(developer))
+        owner = DeveloperRef(id=developer.id, user_id=developer.user_id)
+        _redis().set(_token_cache_key(token_id), "{} {}".format(owner.id, owner.user_id),
+                     ex=TOKEN_CACHE_SECONDS)
+        return owner
+
     developer = Developer.by_token(token_id)
     if user is None or model.ApiToken.get(token_id) is None:
         raise tk.NotAuthorized(
@@ -190,11 +225,48 @@ def _token_developer(user: Optional[model.User]) -> Developer:
                  "{url}. Send that token in the {header} header.").format(url=_mine_url(), header=header)
         )
     if developer.state != developer_model.STATE_APPROVED:
-        raise tk.NotAuthorized(
-            tk._("Your developer registration is not approved (state: {state}), so its "
-                 "token cannot call data services. See {url}.").format(state=developer.state, url=_mine_url())
-        )
+        raise tk.NotAuthorized(_not_approved_message(developer))
     return developer
+
+
+def _token_cache_key(token_id: str) -> str:
+    return _key("token", token_id)
+
+
+def _cached_token_owner(token_id: str) -> Optional[DeveloperRef]:
+    value = _redis().get(_token_cache_key(token_id))
+    if not value:
+        return None
+    developer_id, user_id = _decode(value).split(" ")
+    return DeveloperRef(id=developer_id, user_id=user_id)
+
+
+def forget_token(token_id: str) -> None:
+    """Delete the cached check of a token, so that a revoked token stops
+    working at once.
+
+    NOTE: a request that read the token from the database just before
+    the revocation committed can cache it again afterwards. It then works
+    for at most TOKEN_CACHE_SECONDS more.
+    """
+    _redis().delete(_token_cache_key(token_id))
+
+
+def _developer_with_token(token_id: str) -> Optional[Developer]:
+    """Return the developer whose current portal token has this id, if CKAN
+    still has the token (it was not revoked), else None."""
+    return (
+        model.Session.query(Developer)
+        .join(model.ApiToken, model.ApiToken.id == Developer.token_id)
+        .filter(Developer.token_id == token_id)
+        .one_or_none()
+    )
+
+
+def _not_approved_message(developer: Developer) -> str:
+    return tk._(
+        "Your developer registration is not approved (state: {state}), so its "
+        "token cannot call data services. See {url}.").format(state=developer.state, url=_mine_url())
 
 
 def _console_developer(user: Optional[model.User]) -> Developer:
@@ -208,10 +280,7 @@ def _console_developer(user: Optional[model.User]) -> Developer:
             tk._("Register as a developer at {url} to call data services.").format(url=_register_url())
         )
     if developer.state != developer_model.STATE_APPROVED:
-        raise tk.NotAuthorized(
-            tk._("Your developer registration is not approved (state: {state}), so its "
-                 "token cannot call data services. See {url}.").format(state=developer.state, url=_mine_url())
-        )
+        raise tk.NotAuthorized(_not_approved_message(developer))
     if not developer.token_id or model.ApiToken.get(developer.token_id) is None:
         raise tk.NotAuthorized(
             tk._("You have no current developer token. Issue one at {url}, then try again.")
@@ -222,25 +291,59 @@ def _console_developer(user: Optional[model.User]) -> Developer:
 
 # --- quota -------------------------------------------------------------------
 
+# Counts one admitted call in a single Redis round trip. KEYS[1] is the
+# daily quota counter, ARGV[1] the quota and ARGV[2] the counter's lifetime
+# in seconds. Each usage field ARGV[3..] gets one call in the usage buffer
+# KEYS[2], and KEYS[3] counts the calls since the last flush. A call past
+# the quota changes nothing. Returns the quota count and the calls since the
+# last flush, or -1 in place of the latter when the call was refused.
+_ADMIT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if count > tonumber(ARGV[1]) then
+    redis.call('DECR', KEYS[1])
+    return {count, -1}
+end
+for index = 3, #ARGV do
+    redis.call('HINCRBY', KEYS[2], ARGV[index], 1)
+end
+return {count, redis.call('INCR', KEYS[3])}
+"""
 
-def _consume_quota(developer_id: str) -> tuple[RateLimit, datetime.date]:
-    """Count one call against today's quota, or raise QuotaExceeded."""
+
+_admit_script_object: Optional[Script] = None
+
+
+def _admit_script() -> Script:
+    """Return _ADMIT_SCRIPT as a redis-py Script, which runs it by its SHA1
+    and loads it into Redis first when Redis does not have it."""
+    global _admit_script_object
+    if _admit_script_object is None:
+        _admit_script_object = _redis().register_script(_ADMIT_SCRIPT)
+    return _admit_script_object
+
+
+def _count_call(developer_id: str, resource_ids: list[str]) -> tuple[RateLimit, datetime.date, int]:
+    """Count one call against today's quota and in the usage buffer, or
+    raise QuotaExceeded.
+
+    Returns the RateLimit, the quota day and the number of calls counted
+    since the last flush of the usage buffer.
+    """
     day = quota_day()
-    key = _quota_key(developer_id, day)
     limit = daily_quota()
     reset_at = _next_reset(day)
     reset = int(reset_at.timestamp())
 
-    redis = _redis()
-    with redis.pipeline() as pipe:
-        pipe.incr(key)
-        pipe.expire(key, QUOTA_KEY_TTL_SECONDS)
-        count = int(pipe.execute()[0])
+    count, pending = _admit_script()(
+        keys=[_quota_key(developer_id, day), _usage_key(), _pending_key()],
+        args=[limit, QUOTA_KEY_TTL_SECONDS,
+              *[_usage_field(developer_id, resource_id, day) for resource_id in resource_ids]],
+    )
 
-    if count > limit:
+    if int(pending) < 0:
         # Refused calls do not use up the quota, so the counter stays equal
         # to the number of calls served.
-        redis.decr(key)
         retry_after = max(1, int((reset_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
         message = tk._(
             "Daily quota of {limit} calls used up. It resets at midnight "
@@ -251,9 +354,9 @@ def _consume_quota(developer_id: str) -> tuple[RateLimit, datetime.date]:
         ))
         raise QuotaExceeded(message, retry_after)
 
-    rate_limit = RateLimit(limit=limit, remaining=limit - count, reset=reset)
+    rate_limit = RateLimit(limit=limit, remaining=limit - int(count), reset=reset)
     _set_request_rate_limit(rate_limit)
-    return rate_limit, day
+    return rate_limit, day, int(pending)
 
 
 def _set_request_rate_limit(rate_limit: RateLimit) -> None:
@@ -281,6 +384,7 @@ class Meter:
         self.developer_id: Optional[str] = None
         self.day: Optional[datetime.date] = None
         self.resource_ids: list[str] = []
+        self.pending_calls = 0
 
     @classmethod
     def for_call(cls, context: Context) -> Optional["Meter"]:
@@ -325,6 +429,7 @@ class Meter:
         if not metered:
             return
 
+        developer: Union[Developer, DeveloperRef]
         if context.get(CONSOLE_CONTEXT_KEY):
             developer = _console_developer(user)
         else:
@@ -332,23 +437,34 @@ class Meter:
         for resource, package in conditional:
             if not access.has_access(developer.user_id, resource.id):
                 raise tk.NotAuthorized(access.denied_message(package))
-        rate_limit, day = _consume_quota(developer.id)
+        # The usage is counted together with the quota, to save a Redis round
+        # trip, and taken back by failed().
+        rate_limit, day, pending_calls = _count_call(developer.id, metered)
         self.developer_id = developer.id
         self.day = day
         self.resource_ids = metered
+        self.pending_calls = pending_calls
         log.debug("Metered call of developer %s on %s, %d left today",
                   developer.id, metered, rate_limit.remaining)
 
     def succeeded(self) -> None:
-        if self.developer_id is None or self.day is None:
+        """Flush the usage buffer if enough calls have been counted."""
+        if self.developer_id is None:
             return
-        record_usage(self.developer_id, self.resource_ids, self.day)
+        _flush_if_due(self.pending_calls, self.developer_id)
 
     def failed(self) -> None:
-        """Give back the quota of a call that failed after admission."""
+        """Give back the quota and the usage count of a call that failed
+        after admission."""
         if self.developer_id is None or self.day is None:
             return
-        _redis().decr(_quota_key(self.developer_id, self.day))
+        with _redis().pipeline() as pipe:
+            pipe.decr(_quota_key(self.developer_id, self.day))
+            for resource_id in self.resource_ids:
+                # A flush since admit() may have moved the +1 to PostgreSQL.
+                # The -1 then reaches it with the next flush.
+                pipe.hincrby(_usage_key(), _usage_field(self.developer_id, resource_id, self.day), -1)
+            pipe.execute()
         rate_limit = request_rate_limit()
         if rate_limit is not None:
             rate_limit.remaining = min(rate_limit.limit, rate_limit.remaining + 1)
@@ -381,13 +497,18 @@ def record_usage(developer_id: str, resource_ids: list[str], day: datetime.date)
             pipe.hincrby(_usage_key(), _usage_field(developer_id, resource_id, day), 1)
         pipe.incr(_pending_key())
         pending = int(pipe.execute()[-1])
-    if pending >= tk.config.get("ckanext.tjportal.developer.usage_flush_every"):
-        try:
-            flush_usage(wait=False)
-        except Exception:
-            # The served call stays a success. The counts stay in Redis for
-            # the next flush.
-            log.exception("Flushing usage counters after call of developer %s failed", developer_id)
+    _flush_if_due(pending, developer_id)
+
+
+def _flush_if_due(pending: int, developer_id: str) -> None:
+    if pending < tk.config.get("ckanext.tjportal.developer.usage_flush_every"):
+        return
+    try:
+        flush_usage(wait=False)
+    except Exception:
+        # The served call stays a success. The counts stay in Redis for
+        # the next flush.
+        log.exception("Flushing usage counters after call of developer %s failed", developer_id)
 
 
 def pending_usage(developer_id: str) -> dict[tuple[str, datetime.date], int]:

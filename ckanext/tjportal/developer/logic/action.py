@@ -354,6 +354,20 @@ def _datastore_search_sql(original: Action, context: Context, data_dict: DataDic
     return _metered(original, context, data_dict)
 
 
+@tk.chained_action
+def api_token_revoke(original: Action, context: Context, data_dict: DataDict) -> Any:
+    # The metering code caches token checks in Redis, so a revoked token
+    # must leave that cache too. Every revocation, on CKAN's API token page
+    # or by the portal's own actions, goes through this action.
+    result = original(context, data_dict)
+    token_id = data_dict.get("jti")
+    if not token_id and data_dict.get("token"):
+        token_id = (api_token.decode(data_dict["token"]) or {}).get("jti")
+    if token_id:
+        metering.forget_token(token_id)
+    return result
+
+
 def get_actions() -> dict[str, Action]:
     """Return the actions the plugin registers.
 
@@ -373,6 +387,7 @@ def get_actions() -> dict[str, Action]:
         if name.startswith("tjportal_access_application_") and callable(function)
     })
     actions["datastore_search"] = datastore_search
+    actions["api_token_revoke"] = api_token_revoke
     if tk.config.get("ckan.datastore.sqlsearch.enabled"):
         actions["datastore_search_sql"] = _datastore_search_sql
     return actions
