@@ -35,3 +35,18 @@ def test_no_feedback_links_without_plugin(app):
 
     assert "开放建议" not in links
     assert "常见问题" not in links
+
+
+def _active_tabs(response):
+    page = BeautifulSoup(response.body, "html.parser")
+    return [li.get_text(strip=True) for li in page.select("header .navbar-nav li.active")]
+
+
+@pytest.mark.ckan_config("ckan.plugins", WITH_FEEDBACK)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_suggestion_tab_active_on_suggestions_only(app):
+    suggestions = app.get(tk.url_for("tjportal_feedback.suggestion_list"))
+    faq = app.get(tk.url_for("tjportal_feedback.faq"))
+
+    assert _active_tabs(suggestions) == ["开放建议"]
+    assert _active_tabs(faq) == []
