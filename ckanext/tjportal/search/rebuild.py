@@ -43,6 +43,13 @@ def _delete_orphans(package_ids: list[str]) -> None:
             log.info("Deleted %d search documents of datasets that no longer exist", cursor.rowcount)
 
 
+def _analyze() -> None:
+    """Refresh the planner statistics, which a rebuild of a new index leaves
+    empty until autovacuum gets to the table."""
+    with connection._cursor() as cursor:
+        cursor.execute("ANALYZE %s" % connection.TABLE)
+
+
 def rebuild(workers: int, package_ids: Optional[list[str]] = None) -> int:
     """Index every dataset (or ``package_ids``) with ``workers`` processes.
 
@@ -77,5 +84,6 @@ def rebuild(workers: int, package_ids: Optional[list[str]] = None) -> int:
             )
     if every_dataset:
         _delete_orphans(package_ids)
+    _analyze()
     log.info("Indexed %d datasets with %d worker processes (pid %d)", len(package_ids), workers, os.getpid())
     return len(package_ids)

@@ -309,7 +309,9 @@ class SqlSearch:
     def where(self) -> lucene.Sql:
         parts = [self._query_condition()]
         # Filter queries restrict the results but, as in Solr, do not rank them.
-        filters = parsers.QueryParser(self.params, lucene.TermMatcher())
+        filters = parsers.QueryParser(
+            self.params, lucene.TermMatcher(hide_public_label=bool(self.matcher.rank_terms))
+        )
         for fq in _as_list(self.params.get("fq")):
             parts.append(filters.translate(fq, "lucene"))
         return lucene.join(parts, "AND")

@@ -204,11 +204,14 @@ def _round_date(value: datetime.datetime, unit: str) -> datetime.datetime:
 class TermMatcher:
     """SQL conditions for single terms, by field type."""
 
-    def __init__(self) -> None:
+    def __init__(self, hide_public_label: bool = False) -> None:
         # tsquery expressions of the positive full-text terms, used for ranking.
         self.rank_terms: list[Sql] = []
         # The same terms expanded with their synonyms, for a smaller share of the rank.
         self.synonym_rank_terms: list[Sql] = []
+        # Whether label filters with "public" are written so that the
+        # planner cannot use the label index for them (see any_label).
+        self.hide_public_label = hide_public_label
 
     # Full text over the catch-all ``text`` field (the weighted tsvector).
 
@@ -328,22 +331,22 @@ class TermMatcher:
 
     # Exact string fields.
 
-    @staticmethod
-    def exact(name: str, value: str) -> Sql:
+    def exact(self, name: str, value: str) -> Sql:
         if name in FILTER_COLUMNS:
             return Sql("%s = %%s" % name, [value])
         if name == "permission_labels":
-            return TermMatcher.any_label([value])
+            return self.any_label([value])
         return Sql("fields @> %s::jsonb", [json.dumps({name: [value]})])
 
-    @staticmethod
-    def any_label(values: list[str]) -> Sql:
-        if PUBLIC_LABEL in values:
+    def any_label(self, values: list[str]) -> Sql:
+        if self.hide_public_label and PUBLIC_LABEL in values:
             # Nearly every row has the label "public", which CKAN's filter
             # includes for every user but sysadmins, so an index scan of it
-            # reads the whole table; yet the planner preferred it to the
-            # full-text index. Concatenating an empty array hides the
-            # condition from the index.
+            # reads the whole table. Yet with the sequential scan switched off
+            # for full-text queries, the planner preferred it to the words
+            # index. Concatenating an empty array hides the condition from
+            # the index, but also from the column statistics, so queries
+            # without full-text terms keep the plain form.
             return Sql("(permission_labels || '{}'::text[]) && %s::text[]", [values])
         return Sql("permission_labels && %s::text[]", [values])
 

@@ -45,7 +45,7 @@ SCORE_MARGIN = 1e-3
 _LEXEME = re.compile(r"'(?:[^']|'')*'(:[*A-D]+)?")
 # Limits of a title-first try: the title matches it ranks, and the end of the
 # requested page. Beyond either, ranking every match at once is cheaper.
-MAX_TITLE_CANDIDATES = 5000
+MAX_TITLE_CANDIDATES = 3000
 MAX_TITLE_FIRST_DEPTH = 1000
 
 
