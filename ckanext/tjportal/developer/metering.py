@@ -173,13 +173,9 @@ def active_resource(resource_id: str) -> Optional[tuple[model.Resource, model.Pa
     return resource, resource.package
 
 
-def _token_developer(user: Optional[model.User]) -> DeveloperRef:
-    """Return the approved developer whose portal token authenticated this
-    request, or raise NotAuthorized saying what to do.
-
-    A successful check is cached in Redis by token id for
-    TOKEN_CACHE_SECONDS, which saves a database query on most calls.
-    """
+def _request_token_id() -> str:
+    """Return the id of the API token in the request header, or raise
+    NotAuthorized saying what to do."""
     header = tk.config["apitoken_header_name"]
     raw_token = tk.request.headers.get(header, "").strip()
     if not raw_token:
@@ -196,7 +192,17 @@ def _token_developer(user: Optional[model.User]) -> DeveloperRef:
             tk._("The API token in the {header} header is malformed. Copy it again "
                  "from {url}.").format(header=header, url=_mine_url())
         )
+    return token_id
 
+
+def _token_developer(user: Optional[model.User], token_id: str) -> DeveloperRef:
+    """Return the approved developer whose portal token authenticated this
+    request, or raise NotAuthorized saying what to do.
+
+    A successful check is cached in Redis by token id for
+    TOKEN_CACHE_SECONDS, which saves a database query on later calls.
+    """
+    header = tk.config["apitoken_header_name"]
     if user is not None:
         cached = _cached_token_owner(token_id)
         if cached is not None and cached.user_id == user.id:
@@ -311,16 +317,54 @@ return {count, redis.call('INCR', KEYS[3])}
 """
 
 
-_admit_script_object: Optional[Script] = None
+# _ADMIT_SCRIPT for a developer found through the cached token check, in
+# the same round trip. KEYS[1] is the token's cache key and ARGV[1] the id
+# of the request's user. The quota counter's key is ARGV[4] followed by the
+# developer id, a colon and the day ARGV[5], and usage fields end with the
+# day ARGV[6] after the resource ids ARGV[7..]. Returns {0} when the check
+# is not cached for this user, else 1, the developer id, and what
+# _ADMIT_SCRIPT returns.
+# NOTE: the quota key is built inside the script, which Redis Cluster does
+# not allow. CKAN uses one Redis server, where it works.
+_CACHED_ADMIT_SCRIPT = """
+local owner = redis.call('GET', KEYS[1])
+if not owner then
+    return {0}
+end
+local developer_id, user_id = string.match(owner, '^(%S+) (%S+)$')
+if user_id ~= ARGV[1] then
+    return {0}
+end
+local quota_key = ARGV[4] .. developer_id .. ':' .. ARGV[5]
+local count = redis.call('INCR', quota_key)
+redis.call('EXPIRE', quota_key, ARGV[3])
+if count > tonumber(ARGV[2]) then
+    redis.call('DECR', quota_key)
+    return {1, developer_id, count, -1}
+end
+for index = 7, #ARGV do
+    redis.call('HINCRBY', KEYS[2], developer_id .. ' ' .. ARGV[index] .. ' ' .. ARGV[6], 1)
+end
+return {1, developer_id, count, redis.call('INCR', KEYS[3])}
+"""
+
+_scripts: dict[str, Script] = {}
+
+
+def _script(source: str) -> Script:
+    """Return a Lua script as a redis-py Script, which runs it by its SHA1
+    and loads it into Redis first when Redis does not have it."""
+    if source not in _scripts:
+        _scripts[source] = _redis().register_script(source)
+    return _scripts[source]
 
 
 def _admit_script() -> Script:
-    """Return _ADMIT_SCRIPT as a redis-py Script, which runs it by its SHA1
-    and loads it into Redis first when Redis does not have it."""
-    global _admit_script_object
-    if _admit_script_object is None:
-        _admit_script_object = _redis().register_script(_ADMIT_SCRIPT)
-    return _admit_script_object
+    return _script(_ADMIT_SCRIPT)
+
+
+def _cached_admit_script() -> Script:
+    return _script(_CACHED_ADMIT_SCRIPT)
 
 
 def _count_call(developer_id: str, resource_ids: list[str]) -> tuple[RateLimit, datetime.date, int]:
@@ -332,16 +376,45 @@ def _count_call(developer_id: str, resource_ids: list[str]) -> tuple[RateLimit, 
     """
     day = quota_day()
     limit = daily_quota()
-    reset_at = _next_reset(day)
-    reset = int(reset_at.timestamp())
-
     count, pending = _admit_script()(
         keys=[_quota_key(developer_id, day), _usage_key(), _pending_key()],
         args=[limit, QUOTA_KEY_TTL_SECONDS,
               *[_usage_field(developer_id, resource_id, day) for resource_id in resource_ids]],
     )
+    return _rate_limit(limit, day, int(count), int(pending)), day, int(pending)
 
-    if int(pending) < 0:
+
+def _count_cached_call(
+    token_id: str, user_id: str, resource_ids: list[str]
+) -> Optional[tuple[str, RateLimit, datetime.date, int]]:
+    """Count one call of the user's cached token like _count_call, in the
+    same Redis round trip as the token look-up.
+
+    Returns None, having counted nothing, when the token check is not
+    cached for this user. Otherwise returns the developer id followed by
+    what _count_call returns, or raises QuotaExceeded.
+    """
+    day = quota_day()
+    limit = daily_quota()
+    result = _cached_admit_script()(
+        keys=[_token_cache_key(token_id), _usage_key(), _pending_key()],
+        args=[user_id, limit, QUOTA_KEY_TTL_SECONDS, _key("quota", ""), day.strftime("%Y%m%d"),
+              day.isoformat(), *resource_ids],
+    )
+    if not int(result[0]):
+        return None
+    _, developer_id, count, pending = result
+    rate_limit = _rate_limit(limit, day, int(count), int(pending))
+    return _decode(developer_id), rate_limit, day, int(pending)
+
+
+def _rate_limit(limit: int, day: datetime.date, count: int, pending: int) -> RateLimit:
+    """Return the RateLimit after an admission script counted ``count``
+    calls today, or raise QuotaExceeded when it refused the call
+    (``pending`` is -1)."""
+    reset_at = _next_reset(day)
+    reset = int(reset_at.timestamp())
+    if pending < 0:
         # Refused calls do not use up the quota, so the counter stays equal
         # to the number of calls served.
         retry_after = max(1, int((reset_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
@@ -354,9 +427,9 @@ def _count_call(developer_id: str, resource_ids: list[str]) -> tuple[RateLimit, 
         ))
         raise QuotaExceeded(message, retry_after)
 
-    rate_limit = RateLimit(limit=limit, remaining=limit - int(count), reset=reset)
+    rate_limit = RateLimit(limit=limit, remaining=limit - count, reset=reset)
     _set_request_rate_limit(rate_limit)
-    return rate_limit, day, int(pending)
+    return rate_limit
 
 
 def _set_request_rate_limit(rate_limit: RateLimit) -> None:
@@ -429,23 +502,34 @@ class Meter:
         if not metered:
             return
 
-        developer: Union[Developer, DeveloperRef]
+        # The usage is counted together with the quota, to save Redis round
+        # trips, and taken back by failed().
         if context.get(CONSOLE_CONTEXT_KEY):
-            developer = _console_developer(user)
+            developer: Union[Developer, DeveloperRef] = _console_developer(user)
         else:
-            developer = _token_developer(user)
+            token_id = _request_token_id()
+            if user is not None and not conditional:
+                # The common case: one round trip checks and counts.
+                counted = _count_cached_call(token_id, user.id, metered)
+                if counted is not None:
+                    developer_id, rate_limit, day, pending_calls = counted
+                    self._admitted(developer_id, day, metered, pending_calls, rate_limit)
+                    return
+            developer = _token_developer(user, token_id)
         for resource, package in conditional:
             if not access.has_access(developer.user_id, resource.id):
                 raise tk.NotAuthorized(access.denied_message(package))
-        # The usage is counted together with the quota, to save a Redis round
-        # trip, and taken back by failed().
         rate_limit, day, pending_calls = _count_call(developer.id, metered)
-        self.developer_id = developer.id
+        self._admitted(developer.id, day, metered, pending_calls, rate_limit)
+
+    def _admitted(self, developer_id: str, day: datetime.date, resource_ids: list[str],
+                  pending_calls: int, rate_limit: RateLimit) -> None:
+        self.developer_id = developer_id
         self.day = day
-        self.resource_ids = metered
+        self.resource_ids = resource_ids
         self.pending_calls = pending_calls
         log.debug("Metered call of developer %s on %s, %d left today",
-                  developer.id, metered, rate_limit.remaining)
+                  developer_id, resource_ids, rate_limit.remaining)
 
     def succeeded(self) -> None:
         """Flush the usage buffer if enough calls have been counted."""
