@@ -30,6 +30,12 @@ $ckan config-tool "$ini" \
     "ckan.locales_offered=zh_Hans_CN en" \
     "ckan.auth.create_unowned_dataset=false" \
     "ckan.auth.create_user_via_web=true" \
-    "ckan.site_title=天津市信息资源统一开放平台" >/dev/null
+    "ckan.site_title=天津市信息资源统一开放平台" \
+    "ckan.site_logo=" \
+    "ckan.search.show_all_types=false" \
+    "ckan.gravatar_default=disabled" >/dev/null
+# The generated file logs every extension at DEBUG, which buries the load
+# summary under hundreds of lines.
+$ckan config-tool "$ini" -s logger_ckanext "level=INFO" >/dev/null
 mkdir -p demo/storage
 echo "Applied the demo settings to $ini"

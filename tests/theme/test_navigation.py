@@ -50,3 +50,17 @@ def test_suggestion_tab_active_on_suggestions_only(app):
 
     assert _active_tabs(suggestions) == ["开放建议"]
     assert _active_tabs(faq) == []
+
+
+@pytest.mark.ckan_config("ckan.plugins", WITHOUT_FEEDBACK)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_user_picture_not_from_gravatar(app):
+    from ckan.tests import factories
+
+    # Without a picture of their own, CKAN shows the site default.
+    user = factories.User(email="zhang@example.com", image_url="")
+    page = BeautifulSoup(app.get(tk.url_for("user.read", id=user["name"])).body, "html.parser")
+
+    pictures = [img.get("src") for img in page.select(".image img")]
+    assert pictures
+    assert not any("gravatar.com" in src for src in pictures)

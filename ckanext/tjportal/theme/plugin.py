@@ -26,6 +26,9 @@ PORTAL_CORE_DEFAULTS = {
     "ckan.site_logo": "",
     # /dataset lists datasets only, because data services have their own page.
     "ckan.search.show_all_types": "false",
+    # User pictures from CKAN's own files: Gravatar is an outside host that
+    # an offline portal, or a browser in mainland China, often cannot reach.
+    "ckan.gravatar_default": "disabled",
 }
 
 
