@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from ckanext.tjportal.developer import api_page
 
 from .helpers import PLUGINS, RECORDS, registration
 
@@ -97,6 +98,27 @@ class TestApiDocumentation:
         assert "公交线路的名称" in fields
         assert SCRIPT_LABEL in fields
         assert "int" in fields
+
+    def test_field_types_one_name_each(self, app, labelled):
+        response = app.get(_url(id=labelled["service"]["name"]))
+        rows = _soup(response).find(id="tjportal-api-fields").find("tbody").find_all("tr")
+        types = {row.find("code").get_text(): row.find_all("td")[1].get_text() for row in rows}
+        assert types["_id"] == "integer"
+        assert types["stops"] == "integer"
+        assert types["line"] == "text"
+
+    @pytest.mark.parametrize("datastore_type, expected", [
+        ("int4", "integer"),
+        ("int", "integer"),
+        ("int8", "bigint"),
+        ("float8", "double precision"),
+        ("numeric", "numeric"),
+        ("timestamp", "timestamp"),
+        ("_text", "text[]"),
+        ("bool", "boolean"),
+    ])
+    def test_type_names_from_postgresql_docs(self, datastore_type, expected):
+        assert api_page.postgresql_type_name(datastore_type) == expected
 
     def test_status_codes_listed(self, app, catalogue):
         status = _text(app.get(_url(id=catalogue["service"]["name"])), "tjportal-api-status")

@@ -33,6 +33,26 @@ SORT_DIRECTIONS = ("asc", "desc")
 # the DataStore field id.
 FILTER_PREFIX = "filter."
 
+# Field types are shown by PostgreSQL's standard type names, because
+# datastore_info reports internal names such as int4 and float8 while a data
+# dictionary's type_override may use aliases such as int and float.
+POSTGRESQL_TYPE_NAMES = {
+    "int": "integer",
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float": "double precision",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "timestamptz": "timestamp with time zone",
+    "timetz": "time with time zone",
+}
+# The DataStore creates ``_id`` as a serial column, which is an integer.
+ROW_ID_TYPE = "integer"
+
 
 def _context() -> Context:
     return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}  # type: ignore[typeddict-item]
@@ -58,6 +78,18 @@ def _datastore_resource(package: dict[str, Any]) -> Optional[dict[str, Any]]:
     return None
 
 
+def postgresql_type_name(datastore_type: str) -> str:
+    """Return PostgreSQL's standard name of a DataStore column type.
+
+    Array types, which PostgreSQL reports with a leading underscore
+    (``_text``), are written with brackets (``text[]``).
+    """
+    name = datastore_type.strip().lower()
+    if name.startswith("_"):
+        return postgresql_type_name(name[1:]) + "[]"
+    return POSTGRESQL_TYPE_NAMES.get(name, name)
+
+
 def _dictionary(resource_id: str) -> list[dict[str, Any]]:
     """Return the fields of the resource's data dictionary, without ``_id``.
 
@@ -72,7 +104,7 @@ def _dictionary(resource_id: str) -> list[dict[str, Any]]:
         details = field.get("info") or {}
         fields.append({
             "id": field["id"],
-            "type": details.get("type_override") or field.get("type", ""),
+            "type": postgresql_type_name(details.get("type_override") or field.get("type", "")),
             "label": details.get("label") or "",
             "notes": details.get("notes") or "",
         })
@@ -326,6 +358,7 @@ def api_page(id: str) -> Union[str, Response]:
         "dataset_type": package["type"],
         "resource": resource,
         "fields": fields,
+        "row_id_type": ROW_ID_TYPE,
         "header": header,
         "endpoint": _endpoint_url(),
         "rows_max": _rows_max(),
