@@ -12,6 +12,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.config.declaration import Declaration, Key
 
+from ckanext.tjportal import csrf
 from ckanext.tjportal.theme import facets, helpers
 from ckanext.tjportal.theme.logic import topics
 from ckanext.tjportal.translation import TjportalTranslation
@@ -69,6 +70,7 @@ class TjportalPlugin(TjportalTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
 
@@ -76,6 +78,14 @@ class TjportalPlugin(TjportalTranslation, p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
         tk.add_resource("assets", "ckanext-tjportal")
+
+    # IMiddleware
+
+    def make_middleware(self, app: Any, config: CKANConfig) -> Any:
+        # Runs after CKAN's own before-request handlers, Flask-WTF's CSRF
+        # check included, because those are registered earlier.
+        app.before_request(csrf.check_exempted_view)
+        return app
 
     # IFacets
 
