@@ -48,15 +48,17 @@ def _rows(data: bytes) -> list[tuple]:
 
 
 def _csv(rows) -> str:
-    """Return rows as CSV text, the page format the writer reads."""
+    """Return rows as CSV text as PostgreSQL writes it, the page format the
+    writer reads."""
     text = io.StringIO()
-    csv.writer(text).writerows(rows)
+    csv.writer(text, lineterminator="\n").writerows(rows)
     return text.getvalue()
 
 
 def _write(pages, header=("a",), types=("int",), max_rows=xlsx.MAX_ROWS, title="数据") -> bytes:
     return b"".join(xlsx.stream_workbook(
-        title=title, header=list(header), field_types=list(types), pages=[_csv(page) for page in pages],
+        title=title, header=list(header),
+        row_batches=xlsx.csv_row_batches(list(types), [_csv(page) for page in pages]),
         truncation_note=lambda rows: "only {} rows".format(rows), max_rows=max_rows,
     ))
 
@@ -147,7 +149,7 @@ class TestWriter:
                 yield _csv([[page * 10000 + row, "行%d" % row] for row in range(10000)])
 
         chunks = xlsx.stream_workbook(
-            title="t", header=["a", "b"], field_types=["int", "text"], pages=pages(),
+            title="t", header=["a", "b"], row_batches=xlsx.csv_row_batches(["int", "text"], pages()),
             truncation_note=str, chunk_size=1024)
         next(chunks)  # the parts before the sheet
         next(chunks)

@@ -237,6 +237,7 @@ def _xlsx_max_rows() -> int:
 def _xlsx_stream(fields: list[dict[str, Any]], pages: _Pages, name: str) -> Iterator[bytes]:
     """Stream the rows as an XLSX workbook with one sheet named after the
     resource; see the ``xlsx`` module."""
+    row_batches = xlsx.csv_row_batches([field.get("type") or "" for field in fields], pages)
     # The note is translated now, because the body is written after the
     # view returns.
     note = tk._(
@@ -247,8 +248,7 @@ def _xlsx_stream(fields: list[dict[str, Any]], pages: _Pages, name: str) -> Iter
     return xlsx.stream_workbook(
         title=name,
         header=header_names(fields),
-        field_types=[field.get("type") or "" for field in fields],
-        pages=pages,
+        row_batches=row_batches,
         truncation_note=lambda rows: note.format(rows=rows),
         max_rows=_xlsx_max_rows(),
     )
