@@ -26,7 +26,7 @@ def _view_location() -> str | None:
 def check_exempted_view() -> None:
     """Check the CSRF token of a cookie or anonymous request to an exempted view.
 
-    Raises Flask-WTF's ``CSRFError``, which CKAN answers with 400, when the
+    Raises Flask-WTF's ``CSRFError``, which CKAN turns into a 400 response, when the
     token is missing or invalid.
     """
     if not current_app.config.get("WTF_CSRF_ENABLED", True):

@@ -132,8 +132,9 @@ class TestFaqEditing:
         form = BeautifulSoup(response.body, "html.parser").find("form", id="tjportal-faq-edit-form")
         assert form.find("textarea", attrs={"name": "answer"}).text == "新的答案"
         errors = BeautifulSoup(response.body, "html.parser").find(class_="alert-danger").text
-        assert "question" in errors
-        assert "position" in errors
+        # The English page names the fields by their form labels.
+        assert "Question" in errors
+        assert "Position" in errors
         assert call_action("tjportal_faq_show", id=faq["id"])["answer"] == "在数据页面点击**下载**。"
 
     @pytest.mark.parametrize("role", ["admin", "editor", "member"])

@@ -238,6 +238,33 @@ class TestPages:
         assert response.status_code == 400
         assert "Missing value" in response.body
 
+    def test_empty_description_names_the_field(self, app, catalogue):
+        response = app.post(tk.url_for("tjportal_feedback.report_new", package_id=catalogue["dataset"]["name"]),
+                            data={"kind": "data", "description": "  "}, headers=headers(factories.UserWithToken()))
+        errors = BeautifulSoup(response.body, "html.parser").find(id="tjportal-report-errors").text
+        assert "说明" in errors
+        assert "description" not in errors
+
+    def test_blank_reply_back_to_inbox(self, app, catalogue):
+        report = _report(factories.User(), catalogue["dataset"])
+        _step(catalogue["editor"], "accept", report["id"])
+        response = app.post(tk.url_for("tjportal_feedback.report_step", id=report["id"], step="resolve"),
+                            data={"reply": "   "}, headers=headers(catalogue["editor"]))
+
+        assert response.status_code == 400
+        page = BeautifulSoup(response.body, "html.parser")
+        assert "答复" in page.find(class_="tjportal-report-step-error").text
+        assert page.find("textarea", id="reply-" + report["id"]) is not None
+        assert call_action("tjportal_report_show", id=report["id"])["state"] == "accepted"
+
+    def test_step_returns_to_named_inbox(self, app, catalogue):
+        report = _report(factories.User(), catalogue["dataset"])
+        response = app.post(url("tjportal_feedback.report_step", id=report["id"], step="accept"),
+                            headers=headers(catalogue["editor"]), follow_redirects=False)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(
+            "/reports/department/" + catalogue["department"]["name"])
+
     def test_skipped_step_page_answers_409(self, app, catalogue):
         report = _report(factories.User(), catalogue["dataset"])
         response = app.post(url("tjportal_feedback.report_step", id=report["id"], step="resolve"),

@@ -8,10 +8,43 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.tjportal.feedback import share
 from ckanext.tjportal.feedback.logic.lookup import is_department_admin, is_department_staff
+from ckanext.tjportal.translation import N_
 
 
 def _context() -> dict[str, Any]:
     return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}
+
+
+# The form labels of the fields that validation errors name, so that users
+# read "答复: 缺少值" instead of the field's key.
+FIELD_LABELS = {
+    "kind": N_("Kind of error"),
+    "description": N_("Description"),
+    "contact": N_("Contact"),
+    "resource_id": N_("Resource"),
+    "reason": N_("Reason"),
+    "reply": N_("Reply"),
+    "title": N_("What data"),
+    "wanted_type": N_("Wanted as"),
+    "organization": N_("Department"),
+    "group": N_("Topic"),
+    "package_id": N_("Dataset"),
+    "comment": N_("Comment"),
+    "category": N_("Category"),
+    "question": N_("Question"),
+    "answer": N_("Answer"),
+    "position": N_("Position"),
+}
+
+
+def tjportal_feedback_error_items(errors: dict[str, Any]) -> list[tuple[str, str]]:
+    """Pair each field's translated label with its joined error messages."""
+    items = []
+    for field, field_errors in (errors or {}).items():
+        text = "; ".join(str(message) for message in field_errors) if isinstance(field_errors, list) else str(field_errors)
+        label = tk._(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+        items.append((label, text))
+    return items
 
 
 def tjportal_feedback_score_fields() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context
 
 from ckanext.tjportal.feedback import ratelimit, share
+from ckanext.tjportal.feedback.helpers import tjportal_feedback_error_items
 from ckanext.tjportal.feedback.model import SCORE_FIELDS
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,7 @@ def _login_first(message: str) -> Union[Response, None]:
 
 
 def _errors_text(error: tk.ValidationError) -> str:
-    messages = []
-    for field, field_errors in (error.error_dict or {}).items():
-        text = "; ".join(str(message) for message in field_errors) if isinstance(field_errors, list) else str(field_errors)
-        messages.append("{}: {}".format(field, text))
-    return " ".join(messages)
+    return " ".join("{}: {}".format(label, text) for label, text in tjportal_feedback_error_items(error.error_dict))
 
 
 def _call(action: str, data_dict: dict[str, Any]) -> Any:
@@ -205,10 +202,15 @@ def report_inbox(organization: str) -> Union[str, Response]:
     redirect = _login_first(tk._("Log in to see your department's error reports."))
     if redirect is not None:
         return redirect
+    return _render_inbox(organization)
+
+
+def _render_inbox(organization: str, step_error: Union[dict[str, Any], None] = None) -> str:
     department = _call("organization_show", {"id": organization})
     result = _call("tjportal_report_list", {"organization": department["id"], "limit": 200})
     return tk.render("tjportal/feedback/report_list.html", {
         "reports": result["results"], "count": result["count"], "mode": "inbox", "department": department,
+        "step_error": step_error,
     })
 
 
@@ -241,10 +243,15 @@ def report_step(id: str, step: str) -> Response:
     except tk.ObjectNotFound as error:
         return tk.abort(404, str(error))
     except tk.ValidationError as error:
+        # Back to the inbox, with the message at the report and the text the
+        # user typed still in its field.
         status = 409 if "state" in (error.error_dict or {}) else 400
-        return tk.abort(status, _errors_text(error))
+        shown = _call("tjportal_report_show", {"id": id})
+        step_error = {"id": id, "step": step, "message": _errors_text(error), "data": data_dict}
+        return Response(_render_inbox(shown["owner_org"], step_error), status=status)
     tk.h.flash_success(tk._("The error report is now {state}.").format(state=report["state_label"]))
-    return tk.redirect_to("tjportal_feedback.report_inbox", organization=report["owner_org"])
+    department = _call("organization_show", {"id": report["owner_org"]})
+    return tk.redirect_to("tjportal_feedback.report_inbox", organization=department["name"])
 
 
 # --- user centre (用户中心) --------------------------------------------------------
