@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
-
 _NOT_NAME_CHARACTERS = re.compile(r"[^a-z0-9]+")
 # Used when a title has no letter, digit or Chinese character at all.
 FALLBACK_NAME = "dataset"
@@ -24,6 +22,11 @@ def slugify_title(title: str, max_length: int = 90, min_length: int = 2) -> str:
     are kept, everything else separates words. The result is cut at a word
     boundary to ``max_length`` and is never shorter than ``min_length``.
     """
+    # Imported on first use: pypinyin's dictionaries take about 50 MB, which
+    # every web worker would otherwise hold though only dataset forms and
+    # the demo loader need them.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(title, style=Style.NORMAL, errors=_keep_non_chinese)
     words: list[str] = []
     for syllable in syllables:
