@@ -30,7 +30,7 @@ class TestDatasetPage:
         call_action("tjportal_rating_create", context=as_user(catalogue["member"]),
                     package_id=catalogue["dataset"]["id"], comment="很好用", **scores())
         section = _section(_dataset_page(app, catalogue["dataset"]))
-        assert "Average 4.0 of 5 from 1 ratings" in section.text
+        assert "Average 4.0 of 5 from 1 rating" in section.text
         assert "很好用" in section.text
         assert section.find("form", class_="tjportal-rating-form") is None
         assert "Log in to rate this dataset." in section.text
