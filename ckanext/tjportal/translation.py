@@ -66,6 +66,22 @@ CORE_MESSAGES = (
     N_("Dataservices"),
     N_('No dataservices found for "{query}"'),
     N_("No dataservices found"),
+    # The login, registration and user pages.
+    N_("Username or Email"),
+    N_("Login failed. Bad username or password or CAPTCHA."),
+    N_("Create datasets, groups and other exciting things"),
+    N_("Profile picture"),
+    N_("Profile picture URL"),
+    N_("Sysadmin password"),
+    N_("Sysadmin Password"),
+    N_('<strong>Powered by</strong> <a class="hide-text ckan-footer-logo" href="http://ckan.org">CKAN</a>'),
+    N_("This information is visible to you and admins"),
+    N_("Last Active"),
+    N_("Token"),
+    N_("Last access"),
+    N_("Revoke tokens"),
+    # From core's email_validator, on /user/register and /developer/register.
+    N_("Email {email} is not a valid format"),
 )
 
 # Core messages whose core translation the portal replaces: groups are the
@@ -82,6 +98,10 @@ RENAMED_CORE_MESSAGES = (
     N_("Followers"),
     N_("Field"),
     N_("Value"),
+    N_("Login"),
+    N_("API Docs"),
+    N_("News feed"),
+    N_("You can also access this registry using the %(api_link)s (see %(api_doc_link)s)."),
 )
 
 CORE_PLURAL_MESSAGES = (
