@@ -80,6 +80,11 @@ CORE_MESSAGES = (
     N_("Token"),
     N_("Last access"),
     N_("Revoke tokens"),
+    N_('You can use <a href="#markdown" title="Markdown quick reference" data-bs-toggle="popover" '
+       'data-bs-content="%(markdown_tooltip)s" data-bs-html="true">Markdown formatting</a> here'),
+    # A user's state, shown as _(user.state) on the user pages.
+    N_("active"),
+    N_("Activities"),
     # From core's email_validator, on /user/register and /developer/register.
     N_("Email {email} is not a valid format"),
 )

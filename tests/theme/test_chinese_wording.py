@@ -143,3 +143,23 @@ class TestRegistration:
         assert "头像" in text
         assert "Profile picture" not in text
         assert "Create datasets, groups and other exciting things" not in text
+
+
+class TestUserPages:
+    def test_profile_page_chinese(self, app):
+        user = factories.UserWithToken()
+
+        response = app.get(tk.url_for("user.read", id=user["name"]), headers=_headers(user))
+
+        info = _text(_soup(response).find(class_="context-info"))
+        assert "正常" in info
+        assert "Last Active" not in info
+        assert "This information is visible to you and admins" not in response.body
+
+    def test_edit_page_markdown_hint_chinese(self, app):
+        user = factories.UserWithToken()
+
+        response = app.get(tk.url_for("user.edit", id=user["name"]), headers=_headers(user))
+
+        assert "Markdown 格式" in response.body
+        assert "Markdown formatting" not in response.body
