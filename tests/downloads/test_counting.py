@@ -11,7 +11,7 @@ from ckan.tests.helpers import call_action, call_auth
 
 from ckanext.tjportal.downloads.model import DownloadCount
 
-from .conftest import PLUGINS
+from .conftest import PLUGINS, create_record
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
@@ -55,6 +55,26 @@ class TestCounting:
         call_action("tjportal_download_count_flush", context={"ignore_auth": True})
         stats = call_action("tjportal_download_stats", id=catalogue["dataset"]["id"])
         assert stats["formats"] == {"xlsx": 2}
+
+    def test_stats_include_buffered_downloads(self, app, catalogue):
+        resource_id = catalogue["resource"]["id"]
+        _download(app, resource_id, "csv")
+        call_action("tjportal_download_count_flush", context={"ignore_auth": True})
+        _download(app, resource_id, "csv")
+        _download(app, resource_id, "xlsx")
+
+        stats = call_action("tjportal_download_stats", id=catalogue["dataset"]["id"])
+
+        assert _rows() == 1
+        assert stats["total"] == 3
+        assert stats["formats"] == {"csv": 2, "xlsx": 1}
+        assert stats["days"][0]["count"] == 3
+
+    def test_buffered_downloads_of_other_datasets_ignored(self, app, catalogue):
+        _download(app, catalogue["resource"]["id"], "csv")
+        other = create_record(catalogue["department"], {"name": "population"}, "district-households")
+
+        assert call_action("tjportal_download_stats", id=other["id"])["total"] == 0
 
     @pytest.mark.ckan_config("ckanext.tjportal.downloads.flush_every", "3")
     def test_flush_every_n_downloads(self, app, catalogue):

@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+import urllib.parse
 import xml.etree.ElementTree as ElementTree
 
 import openpyxl
@@ -13,7 +14,7 @@ import pytest
 
 import ckan.plugins.toolkit as tk
 
-from .conftest import PLUGINS, RECORDS
+from .conftest import PLUGINS, RECORDS, create_table
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
@@ -95,6 +96,29 @@ class TestDumpFormats:
     def test_format_name_case_insensitive(self, app, catalogue):
         response = _dump(app, catalogue["resource"]["id"], format="XLSX")
         assert openpyxl.load_workbook(io.BytesIO(response.data)).active["B2"].value == "和平区"
+
+
+def _filename(response) -> str:
+    """Return the UTF-8 file name a browser saves the download under."""
+    header = response.headers["Content-Disposition"]
+    encoded = header.split("filename*=UTF-8''", 1)[1]
+    return urllib.parse.unquote(encoded)
+
+
+class TestDownloadFileName:
+    @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+    def test_named_after_resource(self, app, catalogue, fmt):
+        response = _dump(app, catalogue["resource"]["id"], format=fmt)
+        assert _filename(response) == "各区人口." + fmt
+        # Clients without RFC 6266 support still get a safe ASCII name.
+        assert 'filename="{}.{}"'.format(catalogue["resource"]["id"], fmt) in response.headers["Content-Disposition"]
+
+    def test_unsafe_characters_replaced(self, app, catalogue):
+        resource = create_table(catalogue["dataset"], name='人口/2024: "各区"<b>\r\n')
+        name = _filename(_dump(app, resource["id"], format="csv"))
+        assert name == "人口 2024 各区 b.csv"
+        for character in '/\\:"<>\r\n':
+            assert character not in name
 
 
 class TestDumpErrors:

@@ -74,6 +74,27 @@ def record_download(resource_id: str, package_id: str, fmt: str) -> None:
             log.exception("Flushing download counts after a download of %s failed", resource_id)
 
 
+def pending_counts(package_id: str) -> dict[tuple[str, str, datetime.date], int]:
+    """Return the counts of a dataset still buffered in Redis, by
+    (resource id, format, day).
+
+    NOTE: a batch that a flush has committed but not yet deleted is counted
+    here and in PostgreSQL for that moment, so a total read then can be too
+    high by that batch's downloads.
+    """
+    redis = connect_to_redis()
+    keys = [_counts_key()] + [_decode(key) for key in redis.scan_iter(match=_batch_pattern())]
+    counts: dict[tuple[str, str, datetime.date], int] = {}
+    for key in keys:
+        for field, count in redis.hgetall(key).items():
+            resource_id, field_package_id, fmt, day = _decode(field).split(" ")
+            if field_package_id != package_id:
+                continue
+            entry = (resource_id, fmt, datetime.date.fromisoformat(day))
+            counts[entry] = counts.get(entry, 0) + int(count)
+    return counts
+
+
 def flush(wait: bool = True) -> int:
     """Move the buffered counts from Redis into PostgreSQL.
 

@@ -20,6 +20,8 @@ import csv
 import io
 import json
 import logging
+import re
+import urllib.parse
 from typing import Any, Callable, Iterator, Optional
 
 from flask import Response
@@ -78,7 +80,10 @@ def _wrap(core_view: Callable[..., Any]) -> Callable[..., Any]:
             ).format(format=fmt, formats=", ".join(DOWNLOAD_FORMATS)))
         access.check_dataservice_dump(resource_id)
         if fmt in CORE_FORMATS:
-            return core_view(resource_id)
+            response = core_view(resource_id)
+            if getattr(response, "status_code", None) == 200 and "Content-Disposition" in response.headers:
+                response.headers["Content-Disposition"] = _content_disposition(resource_id, fmt)
+            return response
         return _dump(resource_id, fmt)
 
     setattr(dump, WRAPPED_ATTRIBUTE, True)
@@ -128,7 +133,7 @@ def _dump(resource_id: str, fmt: str) -> Response:
         body = _text_stream(fields, pages, fmt, bool(bom))
     headers = {
         "Content-Type": CONTENT_TYPES[fmt],
-        "Content-Disposition": 'attachment; filename="{}.{}"'.format(resource_id, fmt),
+        "Content-Disposition": _content_disposition(resource_id, fmt),
     }
     return Response(body, headers=headers)
 
@@ -222,6 +227,29 @@ def _text_stream(fields: list[dict[str, Any]], pages: _Pages, fmt: str, bom: boo
         # datastore_search returns csv and tsv pages as text, without header.
         if records:
             yield records.encode("utf-8")
+
+
+# Characters that Windows, macOS or browsers refuse in a file name.
+_UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f\\/:*?"<>|]+')
+MAX_FILENAME_LENGTH = 100
+
+
+def _content_disposition(resource_id: str, fmt: str) -> str:
+    """Name the file after the resource, with the id as the ASCII fallback.
+
+    ``filename*`` (RFC 6266 with RFC 5987 encoding) carries the Chinese name;
+    clients that do not read it use ``filename``.
+    """
+    fallback = 'attachment; filename="{}.{}"'.format(resource_id, fmt)
+    try:
+        name = _resource_name(resource_id)
+    except tk.ObjectNotFound:
+        return fallback
+    name = " ".join(_UNSAFE_FILENAME.sub(" ", name).split()).strip(". ")[:MAX_FILENAME_LENGTH]
+    if not name:
+        return fallback
+    encoded = urllib.parse.quote("{}.{}".format(name, fmt), safe="")
+    return "{}; filename*=UTF-8''{}".format(fallback, encoded)
 
 
 def _resource_name(resource_id: str) -> str:

@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 def tjportal_download_stats(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Show how often the resources of a dataset were downloaded.
 
-    Counts still buffered in Redis are not included until the next flush
-    (see ``tjportal_download_count_flush``).
+    Counts still buffered in Redis are included, so a download shows at
+    once, before ``tjportal_download_count_flush`` writes it to PostgreSQL.
 
     :param id: id or name of the dataset
     :returns: ``package_id``, ``total``, ``formats`` (downloads per format),
@@ -39,32 +39,31 @@ def tjportal_download_stats(context: Context, data_dict: DataDict) -> dict[str, 
     if package is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
 
-    by_resource = (
-        model.Session.query(DownloadCount.resource_id, DownloadCount.format,
+    stored = (
+        model.Session.query(DownloadCount.resource_id, DownloadCount.format, DownloadCount.day,
                             func.sum(DownloadCount.count))
         .filter(DownloadCount.package_id == package.id)
-        .group_by(DownloadCount.resource_id, DownloadCount.format)
+        .group_by(DownloadCount.resource_id, DownloadCount.format, DownloadCount.day)
     )
+    counts = counting.pending_counts(package.id)
+    for resource_id, fmt, day, count in stored:
+        counts[(resource_id, fmt, day)] = counts.get((resource_id, fmt, day), 0) + int(count)
+
     resources: dict[str, dict[str, Any]] = {}
     formats: dict[str, int] = {}
-    for resource_id, fmt, count in by_resource:
+    days: dict[Any, int] = {}
+    for (resource_id, fmt, day), count in counts.items():
         entry = resources.setdefault(resource_id, {"id": resource_id, "total": 0, "formats": {}})
-        entry["formats"][fmt] = int(count)
-        entry["total"] += int(count)
-        formats[fmt] = formats.get(fmt, 0) + int(count)
-
-    by_day = (
-        model.Session.query(DownloadCount.day, func.sum(DownloadCount.count))
-        .filter(DownloadCount.package_id == package.id)
-        .group_by(DownloadCount.day)
-        .order_by(DownloadCount.day)
-    )
+        entry["formats"][fmt] = entry["formats"].get(fmt, 0) + count
+        entry["total"] += count
+        formats[fmt] = formats.get(fmt, 0) + count
+        days[day] = days.get(day, 0) + count
     return {
         "package_id": package.id,
         "total": sum(formats.values()),
         "formats": formats,
         "resources": sorted(resources.values(), key=lambda entry: entry["id"]),
-        "days": [{"day": day.isoformat(), "count": int(count)} for day, count in by_day],
+        "days": [{"day": day.isoformat(), "count": count} for day, count in sorted(days.items())],
     }
 
 
