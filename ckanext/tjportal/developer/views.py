@@ -68,13 +68,15 @@ def register() -> Union[str, Response]:
             tk.h.flash_success(tk._("Registration submitted. A sysadmin will review it."))
             return tk.redirect_to("tjportal_developer.mine")
 
-    return tk.render("tjportal/developer/register.html", {
+    page = tk.render("tjportal/developer/register.html", {
         "data": data,
         "errors": errors,
         "error_summary": _error_summary(errors),
         "previous": developer,
         "purpose_max_length": tk.config.get("ckanext.tjportal.developer.purpose_max_length"),
     })
+    # A form returned with its errors is the 400 of the submission.
+    return Response(page, status=400) if errors else page
 
 
 def _error_summary(errors: dict[str, Any]) -> dict[str, str]:
