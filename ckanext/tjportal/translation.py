@@ -107,6 +107,13 @@ RENAMED_CORE_MESSAGES = (
     N_("API Docs"),
     N_("News feed"),
     N_("You can also access this registry using the %(api_link)s (see %(api_doc_link)s)."),
+    N_("Current Sysadmins"),
+    N_("Promote user to Sysadmin"),
+    N_("Promote"),
+    N_("Revoke Sysadmin permission"),
+    N_('<p>As a sysadmin user you have full control over this CKAN instance. Proceed with care!</p> '
+       '<p>For guidance on using sysadmin features, see the CKAN <a href="%(docs_url)s" '
+       'target="_blank" rel="noreferrer">sysadmin guide</a></p>'),
 )
 
 CORE_PLURAL_MESSAGES = (

@@ -57,3 +57,12 @@ class TestAdminLinks:
         response = app.get(tk.url_for("admin.index"), headers=headers(catalogue["member"]))
 
         assert response.status_code == 403
+
+    def test_admin_page_text_in_chinese(self, app, catalogue):
+        page = app.get(tk.url_for("admin.index"), headers=headers(catalogue["sysadmin"])).body
+
+        assert "现有系统管理员" in page
+        assert "将用户设为系统管理员" in page
+        assert "系统管理员可以完全控制本平台" in page
+        for english in ("Current Sysadmins", "Promote user to Sysadmin", "As a sysadmin user"):
+            assert english not in page
