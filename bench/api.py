@@ -1,6 +1,6 @@
 """Benchmark the metered data-service API and the XLSX download.
 
-    python bench/api.py --ini bench/api.ini [--rows 200000] [--repeat 200]
+    python bench/api.py --ini bench/api.ini [--rows 200000] [--repeat 600]
 
 One run, on one database:
 1. creates a data service whose DataStore table has ROWS rows of Chinese
@@ -198,7 +198,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ini", required=True, help="CKAN config file of the benchmark database")
     parser.add_argument("--rows", type=int, default=200000, help="rows in the table (default 200000)")
-    parser.add_argument("--repeat", type=int, default=200, help="timed calls per variant (default 200)")
+    parser.add_argument("--repeat", type=int, default=600, help="timed calls per variant (default 600)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
