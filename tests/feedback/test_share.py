@@ -134,6 +134,18 @@ class TestShareMenu:
         assert menu.find(id="tjportal-share-weibo") is None
         assert menu.find(id="tjportal-share-qrcode") is not None
 
+    def test_core_social_links_replaced(self, app, catalogue):
+        dataset = catalogue["dataset"]
+        resource = call_action("resource_create", package_id=dataset["id"], name="站点表",
+                               url="http://127.0.0.1/stops.csv")
+        pages = [
+            app.get(url("dataset.read", id=dataset["name"])).body,
+            app.get(url("dataset_resource.read", id=dataset["name"], resource_id=resource["id"])).body,
+        ]
+        for page in pages:
+            assert "facebook.com/sharer" not in page
+            assert "x.com/share" not in page
+
     def test_copy_script_on_page(self, app, catalogue):
         page = BeautifulSoup(app.get(url("dataset.read", id=catalogue["dataset"]["name"])).body, "html.parser")
         scripts = [script.text for script in page.find_all("script") if "tjportal-share-copy" in script.text]
