@@ -16,13 +16,6 @@ from flask import current_app, g, request
 from ckan.config.middleware.flask_app import csrf
 
 
-def _view_location() -> str | None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None:
-        return None
-    return "%s.%s" % (view.__module__, view.__name__)
-
-
 def check_exempted_view() -> None:
     """Check the CSRF token of a cookie or anonymous request to an exempted view.
 
@@ -33,8 +26,7 @@ def check_exempted_view() -> None:
         return
     if g.get("login_via_auth_header"):
         return
-    location = _view_location()
-    # CKAN itself exempts no view in advance, so a view in this set was
-    # exempted by an earlier token-authenticated request.
-    if location is not None and location in csrf._exempt_views:
+    # CKAN itself exempts no view or blueprint in advance, so an exempt view
+    # was exempted by an earlier token-authenticated request.
+    if request.endpoint and csrf._is_exempt():
         csrf.protect()

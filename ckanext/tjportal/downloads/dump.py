@@ -82,7 +82,8 @@ def _wrap(core_view: Callable[..., Any]) -> Callable[..., Any]:
         if fmt in CORE_FORMATS:
             response = core_view(resource_id)
             if getattr(response, "status_code", None) == 200 and "Content-Disposition" in response.headers:
-                response.headers["Content-Disposition"] = _content_disposition(resource_id, fmt)
+                response.headers["Content-Disposition"] = _content_disposition(
+                    resource_id, fmt, _resource_name(resource_id))
             return response
         return _dump(resource_id, fmt)
 
@@ -127,13 +128,14 @@ def _dump(resource_id: str, fmt: str) -> Response:
         return tk.abort(400, tk._("Invalid download parameters: {errors}").format(
             errors=json.dumps(error.error_dict, ensure_ascii=False)))
 
+    name = _resource_name(resource_id)
     if fmt == "xlsx":
-        body = _xlsx_stream(fields, pages, _resource_name(resource_id))
+        body = _xlsx_stream(fields, pages, name)
     else:
         body = _text_stream(fields, pages, fmt, bool(bom))
     headers = {
         "Content-Type": CONTENT_TYPES[fmt],
-        "Content-Disposition": _content_disposition(resource_id, fmt),
+        "Content-Disposition": _content_disposition(resource_id, fmt, name),
     }
     return Response(body, headers=headers)
 
@@ -234,17 +236,13 @@ _UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f\\/:*?"<>|]+')
 MAX_FILENAME_LENGTH = 100
 
 
-def _content_disposition(resource_id: str, fmt: str) -> str:
+def _content_disposition(resource_id: str, fmt: str, name: str) -> str:
     """Name the file after the resource, with the id as the ASCII fallback.
 
-    ``filename*`` (RFC 6266 with RFC 5987 encoding) carries the Chinese name;
-    clients that do not read it use ``filename``.
+    ``filename*`` (RFC 6266 with RFC 5987 encoding) carries the Chinese name,
+    and clients that do not read it use ``filename``.
     """
     fallback = 'attachment; filename="{}.{}"'.format(resource_id, fmt)
-    try:
-        name = _resource_name(resource_id)
-    except tk.ObjectNotFound:
-        return fallback
     name = " ".join(_UNSAFE_FILENAME.sub(" ", name).split()).strip(". ")[:MAX_FILENAME_LENGTH]
     if not name:
         return fallback
@@ -253,7 +251,12 @@ def _content_disposition(resource_id: str, fmt: str) -> str:
 
 
 def _resource_name(resource_id: str) -> str:
-    resource = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
+    """Return the resource's name, or "" for a table that has no resource
+    (``ckan.datastore.public_table_search``)."""
+    try:
+        resource = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
+    except tk.ObjectNotFound:
+        return ""
     return resource.get("name") or ""
 
 

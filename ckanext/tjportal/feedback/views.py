@@ -247,7 +247,7 @@ def report_step(id: str, step: str) -> Response:
         # user typed still in its field.
         status = 409 if "state" in (error.error_dict or {}) else 400
         shown = _call("tjportal_report_show", {"id": id})
-        step_error = {"id": id, "step": step, "message": _errors_text(error), "data": data_dict}
+        step_error = {"id": id, "message": _errors_text(error), "data": data_dict}
         return Response(_render_inbox(shown["owner_org"], step_error), status=status)
     tk.h.flash_success(tk._("The error report is now {state}.").format(state=report["state_label"]))
     department = _call("organization_show", {"id": report["owner_org"]})

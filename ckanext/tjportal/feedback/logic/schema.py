@@ -248,8 +248,9 @@ def tjportal_survey_create_schema(
     tjportal_feedback_title_length: Validator,
     tjportal_feedback_text_length: Validator,
 ) -> Schema:
-    """The fields of a survey apart from its questions, which
-    ``logic/survey.py`` checks because their rules depend on their kind."""
+    """Return the schema of a survey's fields apart from its questions.
+    ``logic/survey.py`` checks the questions, because their rules depend on
+    their kind."""
     return {
         "title": [not_empty, unicode_safe, strip_value, not_empty, tjportal_feedback_title_length],
         "description": [default(""), unicode_safe, strip_value, tjportal_feedback_text_length],
