@@ -1,11 +1,10 @@
 """Rebuild the search index with several worker processes.
 
-CKAN's ``search.rebuild`` indexes one dataset after another, and most of the
-time per dataset goes to ``package_show`` building the dataset dict (about
-15 ms on a 2-core machine), which runs in Python and holds one core. This
-module splits the dataset ids into one share per worker and lets each forked
-worker run CKAN's own ``search.rebuild`` on its share, so the documents are
-the same as with ``ckan search-index rebuild``. Documents of datasets that no
+CKAN's ``search.rebuild`` indexes one dataset after another, and most of its
+time goes to ``package_show`` querying each dataset's related rows. This
+module splits the dataset ids into one share per worker, and each forked
+worker indexes its share in batches with :mod:`.bulk`. The documents are the
+same as those of ``ckan search-index rebuild``. Documents of datasets that no
 longer exist are deleted at the end, as that command does by default.
 """
 from __future__ import annotations
@@ -17,8 +16,7 @@ from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib import search
-
+from . import bulk
 from .backend import connection
 
 log = logging.getLogger(__name__)
@@ -28,8 +26,7 @@ def _index_share(package_ids: list[str]) -> None:
     """Index ``package_ids`` in a forked worker, on its own database connections."""
     model.Session.remove()
     model.meta.engine.dispose(close=False)
-    search.rebuild(package_ids=package_ids, defer_commit=True, quiet=True)
-    search.commit()
+    bulk.index_share(package_ids)
 
 
 def _delete_orphans(package_ids: list[str]) -> None:
@@ -62,8 +59,7 @@ def rebuild(workers: int, package_ids: Optional[list[str]] = None) -> int:
         package_ids = [row[0] for row in model.Session.query(model.Package.id)]
     workers = max(1, min(workers, len(package_ids) or 1))
     if workers == 1:
-        search.rebuild(package_ids=package_ids, defer_commit=True, quiet=True)
-        search.commit()
+        bulk.index_share(package_ids)
     else:
         shares = [package_ids[i::workers] for i in range(workers)]
         model.Session.remove()
