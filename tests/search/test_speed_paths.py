@@ -217,3 +217,34 @@ class TestTitleLexemes:
     @pytest.mark.parametrize("query", ["'天津' <-> '津市'", "'医疗' & '机构'", "'医疗':*", "'医疗':A"])
     def test_queries_without_the_bound(self, query):
         assert self._lexemes(query) is None
+
+
+class TestUnrankedPages:
+    def test_pages_list_visible_datasets_once_in_order(self):
+        rng = random.Random(7)
+        member, member_org, created = _random_catalogue(rng, 40)
+        # The ordering the pages must follow: newest change first.
+        expected = {}
+        for user, include_private in (("", False), (member["name"], True)):
+            every = search(user, q="*:*", rows=1000, include_private=include_private)
+            expected[user] = names(every)
+            modified = [d["metadata_modified"] for d in every["results"]]
+            assert modified == sorted(modified, reverse=True)
+
+        for user, include_private in (("", False), (member["name"], True)):
+            pages = []
+            for start in range(0, 45, 7):
+                pages.extend(names(search(user, q="*:*", rows=7, start=start, include_private=include_private)))
+            assert pages == expected[user]
+        public = [c for c in created if not c["private"]]
+        assert len(expected[""]) == len(public)
+        visible_to_member = [c for c in created if not c["private"] or c["organization"] == member_org]
+        assert len(expected[member["name"]]) == len(visible_to_member)
+
+    def test_page_follows_requested_sort(self):
+        for i, title in enumerate(["丙", "甲", "乙"]):
+            factories.Dataset(name="sorted-%d" % i, title=title)
+
+        result = search(q="*:*", sort="name desc", rows=2, start=1)
+
+        assert names(result) == ["sorted-1", "sorted-0"]

@@ -40,11 +40,22 @@ def _delete_orphans(package_ids: list[str]) -> None:
             log.info("Deleted %d search documents of datasets that no longer exist", cursor.rowcount)
 
 
-def _analyze() -> None:
-    """Refresh the planner statistics, which a rebuild of a new index leaves
-    empty until autovacuum gets to the table."""
-    with connection._cursor() as cursor:
-        cursor.execute("ANALYZE %s" % connection.TABLE)
+def _vacuum() -> None:
+    """Vacuum the index table and refresh its planner statistics.
+
+    A rebuild leaves a dead row version behind every document and an empty
+    visibility map, so index-only scans would still read each row until
+    autovacuum gets to the table. VACUUM cannot run inside a transaction.
+    """
+    raw = model.meta.engine.raw_connection()
+    try:
+        raw.driver_connection.autocommit = True
+        cursor = raw.cursor()
+        cursor.execute("VACUUM (ANALYZE) %s" % connection.TABLE)
+        cursor.close()
+    finally:
+        raw.driver_connection.autocommit = False
+        raw.close()
 
 
 def rebuild(workers: int, package_ids: Optional[list[str]] = None) -> int:
@@ -80,6 +91,6 @@ def rebuild(workers: int, package_ids: Optional[list[str]] = None) -> int:
             )
     if every_dataset:
         _delete_orphans(package_ids)
-    _analyze()
+    _vacuum()
     log.info("Indexed %d datasets with %d worker processes (pid %d)", len(package_ids), workers, os.getpid())
     return len(package_ids)

@@ -28,7 +28,7 @@ import math
 import re
 from typing import Any, Optional
 
-from . import lucene
+from . import cache, lucene
 
 # Weights of the D, C, B and A parts of ``rank_words``, in ts_rank's order.
 WEIGHTS = (0.1, 0.2, 0.4, 1.0)
@@ -101,29 +101,42 @@ def title_lexemes(cursor: Any, terms: list[lucene.Sql]) -> Optional[set[str]]:
     return lexemes or None
 
 
-def title_first_page(cursor: Any, where: lucene.Sql, rank: lucene.Sql, order: lucene.Sql,
-                     title_tsquery: str, rows: int, start: int, hits: int,
-                     with_synonyms: bool) -> Optional[list[tuple[Any, float]]]:
+def title_first_page(cursor: Any, state: tuple[Any, ...], stored: lucene.Sql, where: lucene.Sql,
+                     rank: lucene.Sql, order: lucene.Sql, title_tsquery: str, rows: int, start: int,
+                     hits: int, with_synonyms: bool) -> Optional[list[tuple[Any, float]]]:
     """Return ``(stored, score)`` of the page ranked among the title matches,
-    or None when that page may differ from ranking every match."""
+    or None when that page may differ from ranking every match.
+
+    ``state`` is the index state of :mod:`.cache`, which keeps the number of
+    title matches until the next index write. ``stored`` is the SQL of the
+    stored document to return.
+    """
     if rows <= 0 or start + rows > MAX_TITLE_FIRST_DEPTH:
         return None
     # Title matches before any filter, counted from the index alone where
     # the visibility map allows; there are at least as many as below.
-    cursor.execute(
+    count_sql = (
         "SELECT count(*) FROM (SELECT 1 FROM tjportal_search_document"
-        " WHERE title_words @@ %s::tsquery LIMIT %s) t",
-        [title_tsquery, MAX_TITLE_CANDIDATES + 1],
+        " WHERE title_words @@ %s::tsquery LIMIT %s) t"
     )
-    if cursor.fetchone()[0] > MAX_TITLE_CANDIDATES:
+    count_params = [title_tsquery, MAX_TITLE_CANDIDATES + 1]
+    key = cache.make_key(state, "title_candidates", count_sql, count_params)
+    candidates = cache.get(key)
+    if candidates is None:
+        cursor.execute(count_sql, count_params)
+        candidates = cursor.fetchone()[0]
+        cache.put(key, candidates)
+    if candidates > MAX_TITLE_CANDIDATES:
         return None
     sql = (
-        "SELECT d.stored, %s AS score, count(*) OVER () FROM ("
+        "SELECT %s, %s AS score, count(*) OVER () FROM ("
         " SELECT * FROM tjportal_search_document d"
         " WHERE %s AND d.title_words @@ %%s::tsquery"
-        ") d ORDER BY %s LIMIT %%s OFFSET %%s" % (rank.text, where.text, order.text)
+        ") d ORDER BY %s LIMIT %%s OFFSET %%s" % (stored.text, rank.text, where.text, order.text)
     )
-    cursor.execute(sql, rank.params + where.params + [title_tsquery] + order.params + [rows, start])
+    cursor.execute(
+        sql, stored.params + rank.params + where.params + [title_tsquery] + order.params + [rows, start]
+    )
     page = cursor.fetchall()
     candidates = page[0][2] if page else 0
     result = [(stored, score) for stored, score, _ in page]
