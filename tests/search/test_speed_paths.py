@@ -117,6 +117,25 @@ class TestCachedCounts:
         assert result["count"] == 0
         assert result["facets"]["tags"] == {}
 
+    def test_facets_count_datasets_not_values(self):
+        factories.Dataset(name="two-csv", title="医院名录", license_id="cc-by", resources=[
+            {"url": "http://127.0.0.1/a.csv", "format": "CSV"},
+            {"url": "http://127.0.0.1/a.csv", "format": "CSV"},
+        ])
+        factories.Dataset(name="one-csv", title="医院床位", license_id="cc-by", resources=[
+            {"url": "http://127.0.0.1/a.csv", "format": "CSV"},
+        ])
+
+        # These two fields are counted from the facet_values column.
+        usual = search(rows=0, **{"facet.field": '["res_format", "license_id"]'})
+        assert usual["facets"]["res_format"] == {"CSV": 2}
+        assert usual["facets"]["license_id"] == {"cc-by": 2}
+
+        # Other fields are counted from the fields document.
+        other = search(rows=0, **{"facet.field": '["res_url", "res_format"]'})
+        assert other["facets"]["res_url"] == {"http://127.0.0.1/a.csv": 2}
+        assert other["facets"]["res_format"] == {"CSV": 2}
+
     def test_cached_facets_are_not_changed_by_callers(self):
         factories.Dataset(title="医院名录", tags=[{"name": "医疗"}])
 

@@ -518,20 +518,36 @@ class SqlSearch:
         mincount = max(_int_param(self.params, "facet.mincount", 0), 1)
         facet_sort = str(self.params.get("facet.sort") or ("count" if limit >= 0 else "index"))
         order = "c.n DESC, c.v ASC" if facet_sort == "count" else "c.v ASC"
+        if set(names) <= set(documents.FACET_FIELDS):
+            # The narrow column, which has each value once per document.
+            name_of = "substr(t.fv, 1, strpos(t.fv, chr(31)) - 1)"
+            counted = (
+                "  SELECT %s AS name, substr(t.fv, strpos(t.fv, chr(31)) + 1) AS v, count(*) AS n"
+                "  FROM %s d CROSS JOIN unnest(d.facet_values) AS t(fv)"
+                "  WHERE (%s) AND %s = ANY(%%s::text[]) GROUP BY t.fv HAVING count(*) >= %%s"
+                % (name_of, TABLE, where.text, name_of)
+            )
+            params = where.params + [sorted(set(names)), mincount]
+        else:
+            # A document with a value twice counts once, as in Solr.
+            counted = (
+                "  SELECT f.name, t.v, count(*) AS n FROM %s d"
+                "  CROSS JOIN unnest(%%s::text[]) AS f(name)"
+                "  CROSS JOIN LATERAL (SELECT DISTINCT e.v"
+                "   FROM jsonb_array_elements_text(d.fields -> f.name) AS e(v)) AS t(v)"
+                "  WHERE %s GROUP BY f.name, t.v HAVING count(*) >= %%s"
+                % (TABLE, where.text)
+            )
+            params = [sorted(set(names))] + where.params + [mincount]
         sql = (
             "SELECT name, v, n FROM ("
             " SELECT c.name, c.v, c.n,"
             " row_number() OVER (PARTITION BY c.name ORDER BY %s) AS position"
-            " FROM ("
-            "  SELECT f.name, t.v, count(*) AS n FROM %s d"
-            "  CROSS JOIN unnest(%%s::text[]) AS f(name)"
-            "  CROSS JOIN jsonb_array_elements_text(d.fields -> f.name) AS t(v)"
-            "  WHERE %s GROUP BY f.name, t.v HAVING count(*) >= %%s"
-            " ) c"
+            " FROM (%s) c"
             ") ranked WHERE %%s < 0 OR position <= %%s ORDER BY name, position"
-            % (order, TABLE, where.text)
+            % (order, counted)
         )
-        params = [sorted(set(names))] + where.params + [mincount, limit, limit]
+        params = params + [limit, limit]
         key = cache.make_key(state, "facets", sql, params)
         counts = cache.get(key)
         if counts is None:

@@ -28,6 +28,16 @@ WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
 # Single-valued string fields CKAN filters on in every search; each has a
 # column of the same name.
 FILTER_COLUMNS = ("state", "entity_type", "dataset_type", "capacity")
+# Fields whose values are also kept in the narrow ``facet_values`` column, as
+# "name<US>value" strings: CKAN's default facets and the portal's. Counting
+# them reads that column instead of the larger ``fields``. A change to this
+# list needs a migration that fills the column again (see c9d4b6e2a871).
+FACET_FIELDS = (
+    "organization", "groups", "tags", "res_format", "license_id", "dataset_type",
+    "update_frequency", "open_condition", "source_city",
+)
+# The separator of name and value in ``facet_values`` (ASCII unit separator).
+FACET_SEPARATOR = "\x1f"
 
 
 def as_strings(value: Any) -> list[str]:
@@ -158,6 +168,12 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
                 cjk_rank_literals.append(literal)
         latin[weight] = analyzed.latin
 
+    # Each value once per document, because a facet counts documents.
+    facet_values = [
+        name + FACET_SEPARATOR + value
+        for name in FACET_FIELDS
+        for value in dict.fromkeys(fields.get(name, []))
+    ]
     labels = as_strings(doc.get("permission_labels"))
     filter_columns = {name: (fields.get(name) or [None])[0] for name in FILTER_COLUMNS}
     title = doc.get("title_string") or doc.get("title")
@@ -171,6 +187,7 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
         "metadata_created": _timestamp(doc.get("metadata_created")),
         "permission_labels": labels,
         "fields": json.dumps(fields, ensure_ascii=False),
+        "facet_values": facet_values,
         "tokens": json.dumps(tokens, ensure_ascii=False),
         **filter_columns,
         "stored": json.dumps(doc, ensure_ascii=False, default=str),
@@ -186,9 +203,9 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
 UPSERT_SQL = """
 INSERT INTO tjportal_search_document (
     index_id, id, site_id, name, title_sort, metadata_modified,
-    metadata_created, permission_labels, fields, tokens, state, entity_type,
-    dataset_type, capacity, stored, words, rank_words, title_words, seq,
-    indexed_at
+    metadata_created, permission_labels, fields, facet_values, tokens, state,
+    entity_type, dataset_type, capacity, stored, words, rank_words,
+    title_words, seq, indexed_at
 ) VALUES %s
 ON CONFLICT (index_id) DO UPDATE SET
     id = EXCLUDED.id,
@@ -199,6 +216,7 @@ ON CONFLICT (index_id) DO UPDATE SET
     metadata_created = EXCLUDED.metadata_created,
     permission_labels = EXCLUDED.permission_labels,
     fields = EXCLUDED.fields,
+    facet_values = EXCLUDED.facet_values,
     tokens = EXCLUDED.tokens,
     state = EXCLUDED.state,
     entity_type = EXCLUDED.entity_type,
@@ -224,7 +242,7 @@ _RANK_WORDS = """%(cjk_rank_words)s::tsvector
 UPSERT_TEMPLATE = """(
     %(index_id)s, %(id)s, %(site_id)s, %(name)s, %(title_sort)s,
     %(metadata_modified)s, %(metadata_created)s, %(permission_labels)s::text[],
-    %(fields)s::jsonb, %(tokens)s::jsonb, %(state)s, %(entity_type)s,
+    %(fields)s::jsonb, %(facet_values)s::text[], %(tokens)s::jsonb, %(state)s, %(entity_type)s,
     %(dataset_type)s, %(capacity)s, %(stored)s::jsonb,
     %(cjk_words)s::tsvector
         || setweight(to_tsvector('{config}', %(latin_a)s), 'A')
