@@ -267,3 +267,20 @@ class TestUnrankedPages:
         result = search(q="*:*", sort="name desc", rows=2, start=1)
 
         assert names(result) == ["sorted-1", "sorted-0"]
+
+
+class TestRequestedFields:
+    def test_results_carry_only_requested_fields(self):
+        factories.Dataset(name="hospitals", title="医院名录", notes="全市医院")
+
+        result = search(q="医院", fl="name,title,no_such_field")
+
+        assert result["results"] == [{"name": "hospitals", "title": "医院名录"}]
+
+    def test_full_dicts_by_default(self):
+        dataset = factories.Dataset(name="hospitals", title="医院名录")
+
+        result = search(q="医院")
+
+        assert result["results"][0]["id"] == dataset["id"]
+        assert result["results"][0]["notes"] == dataset["notes"]

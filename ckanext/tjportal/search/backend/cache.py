@@ -30,10 +30,21 @@ _entries: collections.OrderedDict[Hashable, Any] = collections.OrderedDict()
 _lock = threading.Lock()
 
 
-def index_state(cursor: Any) -> tuple[Any, ...]:
-    """Return the database, table file node and write counter of the index."""
-    cursor.execute(_STATE_SQL)
-    return tuple(cursor.fetchone())
+def index_state(cursor: Any, local_settings: tuple[tuple[str, str], ...] = ()) -> tuple[Any, ...]:
+    """Return the database, table file node and write counter of the index.
+
+    ``local_settings`` are (name, value) pairs of PostgreSQL settings to set
+    for the rest of the transaction in the same round trip.
+    """
+    if not local_settings:
+        cursor.execute(_STATE_SQL)
+        return tuple(cursor.fetchone())
+    settings = ", ".join("set_config(%s, %s, true)" for _ in local_settings)
+    cursor.execute(
+        _STATE_SQL.replace("SELECT ", "SELECT %s, " % settings, 1),
+        [value for pair in local_settings for value in pair],
+    )
+    return tuple(cursor.fetchone())[len(local_settings):]
 
 
 def bump(cursor: Any) -> None:

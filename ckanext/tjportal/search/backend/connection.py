@@ -394,15 +394,15 @@ class SqlSearch:
             # JIT compilation costs tens of milliseconds, more than these
             # queries take to run, once the table is large enough to pass
             # jit_above_cost.
-            cursor.execute("SET LOCAL jit = off")
+            settings: tuple[tuple[str, str], ...] = (("jit", "off"),)
             if self.matcher.rank_terms:
                 # The planner leaves out the cost of reading the large,
                 # TOASTed ``words`` vector of every row in a sequential scan,
                 # so for common words it prefers one to the GIN index. At
                 # 100,000 benchmark rows the scan took 0.9 s for a word in a
                 # third of the rows, the bitmap scan of the index 0.16 s.
-                cursor.execute("SET LOCAL enable_seqscan = off")
-            state = cache.index_state(cursor)
+                settings += (("enable_seqscan", "off"),)
+            state = cache.index_state(cursor, settings)
             hits = self._count(cursor, state, where)
 
             docs: list[dict[str, Any]] = []
@@ -569,10 +569,16 @@ def _stored_fields(wanted: Optional[set[str]]) -> lucene.Sql:
     """
     if wanted is None or "*" in wanted:
         return lucene.Sql("d.stored", [])
+    names = sorted(wanted - {"score"})
+    if not names:
+        return lucene.Sql("'{}'::jsonb", [])
+    # Each field is looked up by key; those the document lacks are removed
+    # again, so that they are missing from the result as from Solr's.
+    pairs = ", ".join("%s::text, d.stored -> %s::text" for _ in names)
     return lucene.Sql(
-        "coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(d.stored) AS e"
-        " WHERE e.key = ANY(%s)), '{}'::jsonb)",
-        [sorted(wanted - {"score"})],
+        "(jsonb_build_object(%s) - ARRAY(SELECT k FROM unnest(%%s::text[]) AS k"
+        " WHERE NOT d.stored ? k))" % pairs,
+        [value for name in names for value in (name, name)] + [names],
     )
 
 
