@@ -55,37 +55,47 @@ class _Batch:
     def __init__(self, packages: list[model.Package]) -> None:
         session = model.Session
         ids = [package.id for package in packages]
-        res = model.resource_table
-        self.resources = _grouped(session.execute(select(res).where(res.c["package_id"].in_(ids))),
-                                  "package_id")
+        resource_table = model.resource_table
+        self.resources = _grouped(
+            session.execute(select(resource_table).where(resource_table.c["package_id"].in_(ids))),
+            "package_id",
+        )
 
-        tag, pkg_tag = model.tag_table, model.package_tag_table
+        tag_table, package_tag_table = model.tag_table, model.package_tag_table
         self.tags = _grouped(session.execute(
-            select(tag, pkg_tag.c["state"], pkg_tag.c["package_id"].label(_PACKAGE_KEY))
-            .join(pkg_tag, tag.c["id"] == pkg_tag.c["tag_id"])
-            .where(pkg_tag.c["package_id"].in_(ids))
+            select(tag_table, package_tag_table.c["state"],
+                   package_tag_table.c["package_id"].label(_PACKAGE_KEY))
+            .join(package_tag_table, tag_table.c["id"] == package_tag_table.c["tag_id"])
+            .where(package_tag_table.c["package_id"].in_(ids))
         ), _PACKAGE_KEY)
 
-        member, group = model.member_table, model.group_table
+        member_table, group_table = model.member_table, model.group_table
         self.groups = _grouped(session.execute(
-            select(group, member.c["capacity"], member.c["table_id"].label(_PACKAGE_KEY))
-            .join(member, group.c["id"] == member.c["group_id"])
-            .where(member.c["table_id"].in_(ids), member.c["state"] == "active",
-                   group.c["is_organization"] == false())
+            select(group_table, member_table.c["capacity"], member_table.c["table_id"].label(_PACKAGE_KEY))
+            .join(member_table, group_table.c["id"] == member_table.c["group_id"])
+            .where(member_table.c["table_id"].in_(ids), member_table.c["state"] == "active",
+                   group_table.c["is_organization"] == false())
         ), _PACKAGE_KEY)
 
         org_ids = {package.owner_org for package in packages if package.owner_org}
-        self.organizations = {
-            row.id: row for row in session.execute(
-                select(group).where(group.c["id"].in_(org_ids), group.c["state"] == "active")
+        self.organizations: dict[str, Any] = {}
+        if org_ids:
+            rows = session.execute(
+                select(group_table).where(group_table.c["id"].in_(org_ids), group_table.c["state"] == "active")
             )
-        } if org_ids else {}
+            self.organizations = {row.id: row for row in rows}
 
-        rel = model.package_relationship_table
-        self.as_subject = _grouped(session.execute(select(rel).where(rel.c["subject_package_id"].in_(ids))),
-                                   "subject_package_id")
-        self.as_object = _grouped(session.execute(select(rel).where(rel.c["object_package_id"].in_(ids))),
-                                  "object_package_id")
+        relationship_table = model.package_relationship_table
+        self.as_subject = _grouped(
+            session.execute(select(relationship_table)
+                            .where(relationship_table.c["subject_package_id"].in_(ids))),
+            "subject_package_id",
+        )
+        self.as_object = _grouped(
+            session.execute(select(relationship_table)
+                            .where(relationship_table.c["object_package_id"].in_(ids))),
+            "object_package_id",
+        )
         # Dicts of a group as one of a dataset's groups, by group id and
         # the dataset's member capacity; each costs a member count query.
         self._group_dicts: dict[tuple[str, str], dict[str, Any]] = {}
