@@ -84,6 +84,26 @@ class _DatabaseFixtures:
         return reset
 
 
+# Seed of the fake data of CKAN's factories; see :func:`pytest_sessionstart`.
+FAKER_SEED = 2012
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Seed the random text of CKAN's factories, so that every run creates the same data.
+
+    Unseeded, a dataset's random English description sometimes contains a
+    word a test searches for. ``test_search_index_rebuild`` expects no match
+    for "After" before the rebuild, and it failed when the description of its
+    dataset contained "after". Solr indexes the description too.
+    """
+    import factory.random
+
+    from ckan.tests import factories
+
+    factories.fake.seed_instance(FAKER_SEED)
+    factory.random.reseed_random(FAKER_SEED)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Pytest registers ``-p`` plugins before the entry-point plugins, where
     # CKAN's fixtures come from, and the fixture registered last wins.
