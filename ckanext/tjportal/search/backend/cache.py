@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 import threading
-from typing import Any, Hashable, Optional
+from typing import Any, Callable, Hashable, Optional
 
 # Entries kept per process; the least recently used one goes first.
 MAX_ENTRIES = 1000
@@ -77,6 +77,19 @@ def put(key: Hashable, value: Any) -> None:
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
+
+
+def query(cursor: Any, state: tuple[Any, ...], kind: str, sql: str, params: list[Any],
+          read: Callable[[Any], Any]) -> Any:
+    """Return ``read(cursor)`` after running ``sql``, or the cached value of an
+    earlier call with the same arguments in the same index ``state``."""
+    key = make_key(state, kind, sql, params)
+    value = get(key)
+    if value is None:
+        cursor.execute(sql, params)
+        value = read(cursor)
+        put(key, value)
+    return value
 
 
 def clear() -> None:

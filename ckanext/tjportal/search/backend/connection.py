@@ -430,13 +430,7 @@ class SqlSearch:
     @staticmethod
     def _count(cursor: Any, state: tuple[Any, ...], where: lucene.Sql) -> int:
         sql = "SELECT count(*) FROM %s d WHERE %s" % (TABLE, where.text)
-        key = cache.make_key(state, "count", sql, where.params)
-        hits = cache.get(key)
-        if hits is None:
-            cursor.execute(sql, where.params)
-            hits = cursor.fetchone()[0]
-            cache.put(key, hits)
-        return hits
+        return cache.query(cursor, state, "count", sql, where.params, lambda c: c.fetchone()[0])
 
     @staticmethod
     def _unranked_page(cursor: Any, stored: lucene.Sql, where: lucene.Sql, order: lucene.Sql,
@@ -548,12 +542,7 @@ class SqlSearch:
             % (order, counted)
         )
         params = params + [limit, limit]
-        key = cache.make_key(state, "facets", sql, params)
-        counts = cache.get(key)
-        if counts is None:
-            cursor.execute(sql, params)
-            counts = tuple(cursor.fetchall())
-            cache.put(key, counts)
+        counts = cache.query(cursor, state, "facets", sql, params, lambda c: tuple(c.fetchall()))
         result: dict[str, list[Any]] = {name: [] for name in names}
         for name, value, count in counts:
             result[name].extend([value, count])

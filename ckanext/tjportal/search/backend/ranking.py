@@ -120,12 +120,9 @@ def title_first_page(cursor: Any, state: tuple[Any, ...], stored: lucene.Sql, wh
         " WHERE title_words @@ %s::tsquery LIMIT %s) t"
     )
     count_params = [title_tsquery, MAX_TITLE_CANDIDATES + 1]
-    key = cache.make_key(state, "title_candidates", count_sql, count_params)
-    candidates = cache.get(key)
-    if candidates is None:
-        cursor.execute(count_sql, count_params)
-        candidates = cursor.fetchone()[0]
-        cache.put(key, candidates)
+    candidates = cache.query(
+        cursor, state, "title_candidates", count_sql, count_params, lambda c: c.fetchone()[0]
+    )
     if candidates > MAX_TITLE_CANDIDATES:
         return None
     sql = (
